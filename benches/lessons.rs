@@ -1,0 +1,53 @@
+//! Criterion benches: one group per registered lesson, every variant at every size the
+//! lesson lists (`Spec::sizes`). Throughput is in the lesson's units of work, so criterion
+//! reports e.g. cell-updates per second. A variant too slow for a full run at a size runs
+//! the steps that fit in `BUDGET` seconds (calibrated as `perflab compare` does).
+//!
+//! `cargo bench --bench lessons -- diffusion/loops` runs one benchmark.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use perflab::measure::calibrate;
+use perflab::timing::RealClock;
+use std::time::Duration;
+
+/// Seconds one iteration may take.
+const BUDGET: f64 = 0.1;
+
+fn lessons(c: &mut Criterion) {
+    let clock = RealClock::default();
+    for lesson in perflab::lessons::all() {
+        let mut group = c.benchmark_group(lesson.name());
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
+        for size in lesson.sizes() {
+            let overrides: Vec<String> = size.params.iter().map(|s| s.to_string()).collect();
+            let params = lesson.parse_params(&overrides).expect("bench sizes parse");
+            let prepared = lesson.prepare(&params).expect("bench sizes are valid");
+            for (v, info) in lesson.variants().iter().enumerate() {
+                let steps = calibrate(prepared.as_ref(), v, BUDGET, &clock).expect("variant runs");
+                group.throughput(Throughput::Elements(
+                    steps as u64 * prepared.units_per_step(),
+                ));
+                group.bench_function(BenchmarkId::new(info.name, size.name), |b| {
+                    b.iter_custom(|iters| {
+                        (0..iters)
+                            .map(|_| {
+                                prepared
+                                    .run(v, steps, &clock, None)
+                                    .expect("variant runs")
+                                    .seconds
+                            })
+                            .map(Duration::from_secs_f64)
+                            .sum()
+                    })
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, lessons);
+criterion_main!(benches);

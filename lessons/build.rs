@@ -1,0 +1,31 @@
+//! Builds the lessons' C reference kernels (`lessons/<name>/*.c`) into one static library,
+//! with -O3 -march=native: the same CPU target as the Rust code (.cargo/config.toml), so
+//! that the lessons compare like with like.
+
+use std::path::PathBuf;
+
+fn main() {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir("lessons")
+        .expect("lessons/ is readable")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    println!("cargo:rerun-if-changed=lessons");
+    for s in &sources {
+        println!("cargo:rerun-if-changed={}", s.display());
+    }
+    if sources.is_empty() {
+        return;
+    }
+    cc::Build::new()
+        .files(&sources)
+        .opt_level(3)
+        .flag("-march=native")
+        .flag_if_supported("-std=c11")
+        .warnings(true)
+        .compile("perflab_lessons_c");
+}

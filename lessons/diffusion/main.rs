@@ -1,0 +1,5 @@
+//! `diffusion`: the 2-D diffusion lesson as its own binary (`diffusion compare` is
+//! `perflab compare diffusion`).
+fn main() -> std::process::ExitCode {
+    perflab::cli::lesson_main("diffusion")
+}

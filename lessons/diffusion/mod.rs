@@ -1,0 +1,304 @@
+#![doc = include_str!("README.md")]
+
+use crate::error::{Error, Result};
+use crate::lesson::{Frame, Problem, Size, Spec};
+use crate::params::{Kind, ParamSpec, Params};
+use std::f64::consts::PI;
+
+pub mod variants;
+
+/// The lesson, as the registry, CLI, binary, benches and tests see it.
+pub static LESSON: Spec<Diffusion> = Spec {
+    name: "diffusion",
+    title: "2-D diffusion",
+    summary: "One explicit finite-difference stencil, from interpreted objects to SIMD, threads and C.",
+    unit: "cell-updates",
+    params: PARAMS,
+    variants: variants::ALL,
+    baseline: "nested",
+    reference: "loops",
+    tolerance: 1e-12,
+    sizes: &[
+        Size {
+            name: "default",
+            params: &[],
+        },
+        Size {
+            name: "small",
+            params: &["dx=0.3"],
+        },
+    ],
+    setup: Diffusion::new,
+};
+
+/// The tutorial's parameter file, with our two additions (`init`, and `outtime` for
+/// snapshots).
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "D",
+        default: "1.0",
+        help: "diffusion coefficient",
+        kind: Kind::POSITIVE,
+    },
+    ParamSpec {
+        name: "x1",
+        default: "-10.0",
+        help: "lower edge of the square domain",
+        kind: Kind::FINITE,
+    },
+    ParamSpec {
+        name: "x2",
+        default: "10.0",
+        help: "upper edge of the square domain",
+        kind: Kind::FINITE,
+    },
+    ParamSpec {
+        name: "runtime",
+        default: "10.0",
+        help: "simulated time to run for",
+        kind: Kind::NON_NEGATIVE,
+    },
+    ParamSpec {
+        name: "dx",
+        default: "0.075",
+        help: "grid spacing asked for; the grid uses (x2-x1)/int((x2-x1)/dx)",
+        kind: Kind::POSITIVE,
+    },
+    ParamSpec {
+        name: "outtime",
+        default: "0.5",
+        help: "simulated time between snapshots",
+        kind: Kind::POSITIVE,
+    },
+    ParamSpec {
+        name: "init",
+        default: "peaks",
+        help: "start: the tutorial's four peaks, or one sine mode with a known exact decay",
+        kind: Kind::Choice(&["peaks", "mode"]),
+    },
+];
+
+/// Bytes per grid cell that a run needs at least: the state, a second buffer and the
+/// returned copy, 8 bytes each. (The `dynamic` variant needs about four times more.)
+pub const BYTES_PER_CELL: u64 = 24;
+
+/// How the density starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// The tutorial's four peaks: ρ0(x, y) = a(x)·a(y).
+    Peaks,
+    /// The lowest sine mode, zero on the boundary: it decays by a known factor per step.
+    Mode,
+}
+
+/// The diffusion problem at one parameter set, with the tutorial's derived quantities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diffusion {
+    /// Diffusion coefficient D.
+    pub d: f64,
+    /// Lower edge of the domain.
+    pub x1: f64,
+    /// Upper edge of the domain.
+    pub x2: f64,
+    /// Interior points per side: int((x2 − x1)/dx).
+    pub nrows: usize,
+    /// Points per side with the two boundary rows: nrows + 2.
+    pub npnts: usize,
+    /// Grid spacing actually used: (x2 − x1)/nrows.
+    pub dx: f64,
+    /// Time step, at the edge of stability: 0.25·dx²/D.
+    pub dt: f64,
+    /// Steps of a full run: int(runtime/dt).
+    pub nsteps: usize,
+    /// Steps between snapshots: int(outtime/dt), at least 1.
+    pub nper: usize,
+    /// The update's coefficient D·dt/dx², the same number in every variant.
+    pub coef: f64,
+    /// The starting density.
+    pub init: Init,
+}
+
+impl Diffusion {
+    /// Derives the grid and time step from the parameters, rejecting what cannot run.
+    pub fn new(p: &Params) -> Result<Diffusion> {
+        let (d, x1, x2, runtime, dx_asked, outtime) = (
+            p.real("D"),
+            p.real("x1"),
+            p.real("x2"),
+            p.real("runtime"),
+            p.real("dx"),
+            p.real("outtime"),
+        );
+        if x2 <= x1 {
+            return Err(Error::param("x2", x2, format!("a number > x1 = {x1}")));
+        }
+        let length = x2 - x1;
+        if !length.is_finite() {
+            return Err(Error::param(
+                "x2",
+                x2,
+                format!("x2 − x1 finite, with x1 = {x1}"),
+            ));
+        }
+        if dx_asked >= length {
+            return Err(Error::param(
+                "dx",
+                dx_asked,
+                format!("0 < dx < x2 − x1 = {length}"),
+            ));
+        }
+        let nrows_f = (length / dx_asked).floor();
+        let available = crate::machine::available_memory().max(1 << 20);
+        let max_cells = (available / BYTES_PER_CELL) as f64;
+        let cells = (nrows_f + 2.0) * (nrows_f + 2.0);
+        if cells > max_cells {
+            let max_nrows = (max_cells.sqrt() - 2.0).floor().max(1.0);
+            return Err(Error::param(
+                "dx",
+                dx_asked,
+                format!(
+                    "dx ≥ {:.3e}: a {n}×{n} grid needs {:.1} GiB at {BYTES_PER_CELL} bytes a cell, more than the {:.1} GiB available",
+                    length / max_nrows,
+                    cells * BYTES_PER_CELL as f64 / (1u64 << 30) as f64,
+                    available as f64 / (1u64 << 30) as f64,
+                    n = nrows_f + 2.0,
+                ),
+            ));
+        }
+        let nrows = nrows_f as usize;
+        let dx = length / nrows as f64;
+        let dt = 0.25 * dx * dx / d;
+        let steps_f = (runtime / dt).floor();
+        if !dt.is_normal() || steps_f >= 1e12 {
+            return Err(Error::param(
+                "runtime",
+                runtime,
+                format!(
+                    "0 ≤ runtime < {:.3e} (at most 1e12 steps of dt = {dt:.3e})",
+                    1e12 * dt
+                ),
+            ));
+        }
+        let init = if p.word("init") == "mode" {
+            Init::Mode
+        } else {
+            Init::Peaks
+        };
+        Ok(Diffusion {
+            d,
+            x1,
+            x2,
+            nrows,
+            npnts: nrows + 2,
+            dx,
+            dt,
+            nsteps: steps_f as usize,
+            nper: ((outtime / dt).floor() as usize).max(1),
+            coef: d * dt / (dx * dx),
+            init,
+        })
+    }
+
+    /// The coordinate of grid line `i` (0 and npnts − 1 are the boundary): x1 + (i − 1)·dx.
+    pub fn x(&self, i: usize) -> f64 {
+        self.x1 + (i as f64 - 1.0) * self.dx
+    }
+
+    /// Distance between the two zero boundaries, (nrows + 1)·dx: the sine mode's length.
+    pub fn boundary_span(&self) -> f64 {
+        self.x(self.npnts - 1) - self.x(0)
+    }
+
+    /// The amplitude factor of one step for the sine mode, exact for this scheme:
+    /// 1 − 8·coef·sin²(π·dx / (2·span)).
+    pub fn mode_factor(&self) -> f64 {
+        let s = (PI * self.dx / (2.0 * self.boundary_span())).sin();
+        1.0 - 8.0 * self.coef * s * s
+    }
+
+    /// The continuum's amplitude after `steps` steps: exp(−2π²·D·t / span²).
+    pub fn continuum_decay(&self, steps: usize) -> f64 {
+        let t = steps as f64 * self.dt;
+        (-2.0 * PI * PI * self.d * t / (self.boundary_span() * self.boundary_span())).exp()
+    }
+
+    fn start(&self, i: usize) -> f64 {
+        let x = self.x(i);
+        match self.init {
+            Init::Peaks => {
+                let mid = (self.x1 + self.x2) / 2.0;
+                1.0 - (1.0 - 4.0 * ((x - mid) / (self.x2 - self.x1)).abs()).abs()
+            }
+            Init::Mode => (PI * (x - self.x(0)) / self.boundary_span()).sin(),
+        }
+    }
+}
+
+impl Problem for Diffusion {
+    /// The density on the whole npnts × npnts grid, row-major, boundary included (zero).
+    type State = Vec<f64>;
+
+    fn initial(&self) -> Vec<f64> {
+        let n = self.npnts;
+        let profile: Vec<f64> = (0..n)
+            .map(|i| {
+                if i == 0 || i == n - 1 {
+                    0.0
+                } else {
+                    self.start(i)
+                }
+            })
+            .collect();
+        let mut grid = vec![0.0; n * n];
+        for (i, row) in grid.chunks_exact_mut(n).enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = profile[i] * profile[j];
+            }
+        }
+        grid
+    }
+
+    fn steps(&self) -> usize {
+        self.nsteps
+    }
+
+    fn units_per_step(&self) -> u64 {
+        (self.nrows * self.nrows) as u64
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{n}×{n} interior cells (dx = {:.5}), {} steps of dt = {:.4e} to t = {:.4}",
+            self.dx,
+            self.nsteps,
+            self.dt,
+            self.nsteps as f64 * self.dt,
+            n = self.nrows
+        )
+    }
+
+    fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {
+        state
+    }
+
+    fn frame_every(&self) -> Option<usize> {
+        Some(self.nper)
+    }
+
+    fn frame(&self, state: &Vec<f64>) -> Option<Frame> {
+        Some(Frame {
+            width: self.npnts,
+            height: self.npnts,
+            values: state.clone(),
+            vmin: 0.0,
+            vmax: 1.0,
+        })
+    }
+
+    fn exact(&self, steps: usize) -> Option<Vec<f64>> {
+        (self.init == Init::Mode).then(|| {
+            let g = self.mode_factor().powi(steps.min(i32::MAX as usize) as i32);
+            self.initial().into_iter().map(|v| v * g).collect()
+        })
+    }
+}

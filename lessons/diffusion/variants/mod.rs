@@ -1,0 +1,78 @@
+//! The diffusion kernels, slowest idea first. Each advances a row-major npnts × npnts
+//! density grid (boundary rows and columns zero) by a number of steps of
+//! ρ ← ρ + coef·(ρ[i−1,j] + ρ[i+1,j] + ρ[i,j−1] + ρ[i,j+1] − 4ρ[i,j]),
+//! summing the neighbours in that order, so that every Rust variant gives the same bits.
+
+use super::Diffusion;
+use crate::lesson::{Variant, VariantInfo};
+
+mod c;
+mod dynamic;
+mod fused;
+mod indexed;
+mod loops;
+mod nested;
+mod parallel;
+mod prange;
+mod slices;
+
+macro_rules! variant {
+    ($name:literal, $module:ident, $what:literal) => {
+        Variant {
+            info: VariantInfo {
+                name: $name,
+                what: $what,
+            },
+            kernel: $module::run,
+        }
+    };
+}
+
+/// Every variant, in teaching order.
+pub static ALL: &[Variant<Diffusion>] = &[
+    variant!(
+        "dynamic",
+        dynamic,
+        "every value a reference-counted, dynamically typed heap object: each + and * checks both types and allocates its result, as an interpreter does"
+    ),
+    variant!(
+        "nested",
+        nested,
+        "plain f64s, but in Vec<Vec<f64>> with index loops and a laplacian grid: two passes, a double indirection and a bounds check per access"
+    ),
+    variant!(
+        "indexed",
+        indexed,
+        "one flat array walked by computed indices i*n+j: one indirection, still two passes and a bounds check per access"
+    ),
+    variant!(
+        "slices",
+        slices,
+        "ndarray whole-array slice arithmetic: no per-element checks, but a temporary laplacian each step and several passes over memory"
+    ),
+    variant!(
+        "fused",
+        fused,
+        "the whole update in one pass over the flattened grid (numexpr's ravel trick): no temporaries, one read and one write per cell"
+    ),
+    variant!(
+        "loops",
+        loops,
+        "typed loops over row slices of equal length: no bounds checks left, so the compiler emits SIMD; two buffers swapped"
+    ),
+    variant!(
+        "prange",
+        prange,
+        "the fused pass on blocks of rows shared among rayon's threads each step, as prange does: a fork and a join per step"
+    ),
+    variant!(
+        "parallel",
+        parallel,
+        "rows split across a team of rayon threads that lives for the whole run: halo rows and one spinning barrier per step instead of a fork and a join"
+    ),
+    variant!(
+        "c",
+        c,
+        "the tutorial's compiled baseline: its two loop nests and laplacian array in C (-O3 -march=native), called through FFI"
+    ),
+];

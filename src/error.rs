@@ -1,0 +1,104 @@
+//! The library's error type. Every variant is a mistake in what the user asked for or an
+//! output that could not be written; the CLI prints it on one line and exits with status 2.
+
+use std::path::PathBuf;
+
+/// What went wrong, with the offending value and what would have been valid.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No lesson of that name is registered.
+    #[error("unknown lesson '{name}' (valid: {valid})")]
+    UnknownLesson {
+        /// The name asked for.
+        name: String,
+        /// The registered names, comma-separated.
+        valid: String,
+    },
+    /// The lesson has no variant of that name.
+    #[error("unknown variant '{name}' of {lesson} (valid: {valid})")]
+    UnknownVariant {
+        /// The lesson.
+        lesson: String,
+        /// The name asked for.
+        name: String,
+        /// The lesson's variant names, comma-separated.
+        valid: String,
+    },
+    /// The lesson has no parameter of that name.
+    #[error("unknown parameter '{name}' of {lesson} (valid: {valid})")]
+    UnknownParam {
+        /// The lesson.
+        lesson: String,
+        /// The key given.
+        name: String,
+        /// The lesson's parameter names, comma-separated.
+        valid: String,
+    },
+    /// A `--param` argument that is not `key=value`.
+    #[error("malformed parameter '{arg}': expected key=value, e.g. dx=0.1")]
+    MalformedParam {
+        /// The argument as given.
+        arg: String,
+    },
+    /// A parameter value outside its valid range, or of the wrong kind.
+    #[error("invalid {name} = {value}: expected {expected}")]
+    InvalidParam {
+        /// The parameter.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// The valid range, in words.
+        expected: String,
+    },
+    /// A command-line option outside its valid range.
+    #[error("invalid {option} = {value}: expected {expected}")]
+    InvalidOption {
+        /// The option, e.g. `--repeat`.
+        option: String,
+        /// The value given.
+        value: String,
+        /// The valid range, in words.
+        expected: String,
+    },
+    /// A file or folder could not be written or read.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done ("write", "create folder", …).
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// An image could not be encoded.
+    #[error("cannot encode {path}: {message}")]
+    Encode {
+        /// The file being written.
+        path: PathBuf,
+        /// The encoder's reason.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Builds an [`Error::Io`].
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds an [`Error::InvalidParam`].
+    pub fn param(name: &str, value: impl ToString, expected: impl Into<String>) -> Self {
+        Error::InvalidParam {
+            name: name.to_string(),
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

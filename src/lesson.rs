@@ -1,0 +1,340 @@
+//! The shape of a lesson, written once per lesson and read by everything else.
+//!
+//! A lesson is a [`Spec`]: its name, title, unit of work, parameters, variants (each a
+//! kernel with a one-line "what changed and why"), the variant that is the speed baseline,
+//! the variant that is the reference answer with its tolerance, and the sizes benches use.
+//! Its problem type implements [`Problem`]. The CLI, lesson binaries, benches and tests see
+//! every lesson through the object-safe [`Lesson`] trait, so nothing about a lesson is
+//! written twice.
+
+use crate::error::{Error, Result};
+use crate::params::{ParamSpec, Params};
+use crate::timing::Clock;
+
+/// A variant's name and its one-line "what changed and why".
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct VariantInfo {
+    /// Short name, used on the command line.
+    pub name: &'static str,
+    /// What changed from the previous variant, and why it matters for speed.
+    pub what: &'static str,
+}
+
+/// A named parameter set that benches measure (e.g. "default" and "small").
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    /// Name used in benchmark ids.
+    pub name: &'static str,
+    /// `key=value` overrides of the defaults.
+    pub params: &'static [&'static str],
+}
+
+/// A picture of the state, for snapshots: row-major values with the colour range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// `width * height` values, row-major.
+    pub values: Vec<f64>,
+    /// The value drawn with the colour map's first colour.
+    pub vmin: f64,
+    /// The value drawn with the colour map's last colour.
+    pub vmax: f64,
+}
+
+/// A lesson's problem at one parameter set: its start state and how much work a step is.
+pub trait Problem: Send + Sync + Sized + 'static {
+    /// The evolving state every variant starts from and returns (a flat grid, say).
+    type State: Send;
+    /// The starting state.
+    fn initial(&self) -> Self::State;
+    /// Steps of a full run at these parameters.
+    fn steps(&self) -> usize;
+    /// Units of work in one step (cell-updates for diffusion).
+    fn units_per_step(&self) -> u64;
+    /// One line on the size of the problem, e.g. "266×266 cells, 7075 steps".
+    fn describe(&self) -> String;
+    /// The numbers that the reference check and the checksum read.
+    fn values<'s>(&self, state: &'s Self::State) -> &'s [f64];
+    /// Steps between snapshots, where the lesson draws its state.
+    fn frame_every(&self) -> Option<usize> {
+        None
+    }
+    /// The state as a picture.
+    fn frame(&self, _state: &Self::State) -> Option<Frame> {
+        None
+    }
+    /// The exact answer after `steps` steps, where mathematics gives one.
+    fn exact(&self, _steps: usize) -> Option<Vec<f64>> {
+        None
+    }
+}
+
+/// A kernel advances the state by the given number of steps.
+pub type Kernel<P> = fn(&P, &mut <P as Problem>::State, usize);
+
+/// One variant of a lesson's kernel.
+pub struct Variant<P: Problem> {
+    /// Its name and one-line description.
+    pub info: VariantInfo,
+    /// The code.
+    pub kernel: Kernel<P>,
+}
+
+/// Everything about one lesson, registered once.
+pub struct Spec<P: Problem> {
+    /// Command-line name, also the name of its binary and bench group.
+    pub name: &'static str,
+    /// Title for tables and reports.
+    pub title: &'static str,
+    /// One sentence on what the lesson teaches.
+    pub summary: &'static str,
+    /// Unit of work, plural (e.g. "cell-updates").
+    pub unit: &'static str,
+    /// Parameters with defaults and ranges.
+    pub params: &'static [ParamSpec],
+    /// Variants, slowest idea first.
+    pub variants: &'static [Variant<P>],
+    /// The variant speedups are measured against.
+    pub baseline: &'static str,
+    /// The variant every other one is checked against.
+    pub reference: &'static str,
+    /// Largest accepted max-norm relative difference from the reference.
+    pub tolerance: f64,
+    /// Parameter sets the benches measure.
+    pub sizes: &'static [Size],
+    /// Builds the problem, checking what the parameter ranges alone cannot.
+    pub setup: fn(&Params) -> Result<P>,
+}
+
+/// The result of running one variant.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The final values.
+    pub values: Vec<f64>,
+    /// Seconds spent in the kernel (setup and snapshots excluded).
+    pub seconds: f64,
+}
+
+impl Outcome {
+    /// Sum of all values (for diffusion: the total density).
+    pub fn checksum(&self) -> f64 {
+        self.values.iter().sum()
+    }
+}
+
+/// What to do between chunks of a run: show progress, take snapshots.
+pub struct Watch<'a> {
+    /// Steps per chunk.
+    pub chunk: usize,
+    /// Whether to hand the state over as a [`Frame`] after each chunk (and before the first).
+    pub frames: bool,
+    /// Called with the steps done so far and, if asked for, the frame.
+    pub on_chunk: &'a mut dyn FnMut(usize, Option<Frame>) -> Result<()>,
+}
+
+/// A lesson with its parameters applied, ready to run any variant.
+pub trait Prepared: Sync {
+    /// One line on the problem size.
+    fn describe(&self) -> String;
+    /// Steps of a full run.
+    fn steps(&self) -> usize;
+    /// Units of work per step.
+    fn units_per_step(&self) -> u64;
+    /// Steps between snapshots, if the lesson draws its state.
+    fn frame_every(&self) -> Option<usize>;
+    /// Runs variant number `variant` for `steps` steps, timing only the kernel.
+    fn run(
+        &self,
+        variant: usize,
+        steps: usize,
+        clock: &dyn Clock,
+        watch: Option<&mut Watch<'_>>,
+    ) -> Result<Outcome>;
+    /// The exact answer after `steps` steps, where there is one.
+    fn exact(&self, steps: usize) -> Option<Vec<f64>>;
+}
+
+/// Every lesson as the rest of perflab sees it.
+pub trait Lesson: Sync {
+    /// Command-line name.
+    fn name(&self) -> &'static str;
+    /// Title.
+    fn title(&self) -> &'static str;
+    /// What it teaches, in one sentence.
+    fn summary(&self) -> &'static str;
+    /// Unit of work, plural.
+    fn unit(&self) -> &'static str;
+    /// Parameters.
+    fn params(&self) -> &'static [ParamSpec];
+    /// Variants in order.
+    fn variants(&self) -> Vec<VariantInfo>;
+    /// Name of the speed baseline.
+    fn baseline(&self) -> &'static str;
+    /// Name of the reference variant.
+    fn reference(&self) -> &'static str;
+    /// Max-norm relative tolerance against the reference.
+    fn tolerance(&self) -> f64;
+    /// Bench sizes.
+    fn sizes(&self) -> &'static [Size];
+    /// Applies parameters.
+    fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>>;
+
+    /// Parses `key=value` overrides against this lesson's parameters.
+    fn parse_params(&self, overrides: &[String]) -> Result<Params> {
+        Params::parse(self.name(), self.params(), overrides)
+    }
+
+    /// The index of a variant by name, or an error listing the valid names.
+    fn variant_index(&self, name: &str) -> Result<usize> {
+        let variants = self.variants();
+        variants
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| Error::UnknownVariant {
+                lesson: self.name().to_string(),
+                name: name.to_string(),
+                valid: variants
+                    .iter()
+                    .map(|v| v.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+impl<P: Problem> Lesson for Spec<P> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn title(&self) -> &'static str {
+        self.title
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn unit(&self) -> &'static str {
+        self.unit
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.params
+    }
+    fn variants(&self) -> Vec<VariantInfo> {
+        self.variants.iter().map(|v| v.info).collect()
+    }
+    fn baseline(&self) -> &'static str {
+        self.baseline
+    }
+    fn reference(&self) -> &'static str {
+        self.reference
+    }
+    fn tolerance(&self) -> f64 {
+        self.tolerance
+    }
+    fn sizes(&self) -> &'static [Size] {
+        self.sizes
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>> {
+        let problem = (self.setup)(params)?;
+        Ok(Box::new(Ready {
+            problem,
+            variants: self.variants,
+        }))
+    }
+}
+
+struct Ready<P: Problem> {
+    problem: P,
+    variants: &'static [Variant<P>],
+}
+
+impl<P: Problem> Prepared for Ready<P> {
+    fn describe(&self) -> String {
+        self.problem.describe()
+    }
+    fn steps(&self) -> usize {
+        self.problem.steps()
+    }
+    fn units_per_step(&self) -> u64 {
+        self.problem.units_per_step()
+    }
+    fn frame_every(&self) -> Option<usize> {
+        self.problem.frame_every()
+    }
+    fn exact(&self, steps: usize) -> Option<Vec<f64>> {
+        self.problem.exact(steps)
+    }
+
+    fn run(
+        &self,
+        variant: usize,
+        steps: usize,
+        clock: &dyn Clock,
+        watch: Option<&mut Watch<'_>>,
+    ) -> Result<Outcome> {
+        let kernel = self.variants[variant].kernel;
+        let p = &self.problem;
+        let mut state = p.initial();
+        let mut seconds = 0.0;
+        match watch {
+            None => {
+                let start = clock.now();
+                kernel(p, &mut state, steps);
+                seconds += (clock.now() - start).as_secs_f64();
+            }
+            Some(w) => {
+                let frame = |s: &P::State| if w.frames { p.frame(s) } else { None };
+                (w.on_chunk)(0, frame(&state))?;
+                let mut done = 0;
+                while done < steps {
+                    let n = w.chunk.max(1).min(steps - done);
+                    let start = clock.now();
+                    kernel(p, &mut state, n);
+                    seconds += (clock.now() - start).as_secs_f64();
+                    done += n;
+                    (w.on_chunk)(done, frame(&state))?;
+                }
+            }
+        }
+        Ok(Outcome {
+            values: p.values(&state).to_vec(),
+            seconds,
+        })
+    }
+}
+
+/// Max-norm relative difference `max|a − r| / max|r|` (absolute where `r` is all zero);
+/// infinite when the lengths differ or anything is not finite.
+pub fn max_rel_error(a: &[f64], r: &[f64]) -> f64 {
+    if a.len() != r.len() {
+        return f64::INFINITY;
+    }
+    let diff = a
+        .iter()
+        .zip(r)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    let scale = r.iter().map(|y| y.abs()).fold(0.0, f64::max);
+    if a.iter().chain(r).any(|v| !v.is_finite()) {
+        f64::INFINITY
+    } else if scale > 0.0 {
+        diff / scale
+    } else {
+        diff
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::max_rel_error;
+
+    #[test]
+    fn relative_error_is_max_norm() {
+        assert_eq!(max_rel_error(&[1.0, 2.0], &[1.0, 4.0]), 0.5);
+        assert_eq!(max_rel_error(&[0.5], &[0.0]), 0.5);
+        assert_eq!(max_rel_error(&[1.0], &[1.0, 2.0]), f64::INFINITY);
+        assert_eq!(max_rel_error(&[f64::NAN], &[1.0]), f64::INFINITY);
+    }
+}

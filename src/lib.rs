@@ -1,0 +1,30 @@
+//! # perflab
+//!
+//! Performance engineering taught by doing. Each lesson pairs slow and fast kernels of one
+//! problem, every variant checked against a reference; the toolkit measures them side by
+//! side on the student's own machine.
+//!
+//! - [`lesson`]: the one description a lesson registers ([`lesson::Spec`]).
+//! - [`params`]: parameters with ranges, parsed from `key=value`.
+//! - [`measure`]: side-by-side timing with reference checks (`compare`, `run`, `timeit`).
+//! - [`timing`]: the clock seam, robust statistics, timeit's loop count, units.
+//! - [`report`]: tables, JSON, Markdown, atomic file writes.
+//! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
+//! - [`machine`]: what a measurement ran on.
+//! - [`lessons`]: the registry of lessons.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod error;
+pub mod lesson;
+#[path = "../lessons/mod.rs"]
+pub mod lessons;
+pub mod machine;
+pub mod measure;
+pub mod params;
+pub mod progress;
+pub mod report;
+pub mod snapshot;
+pub mod timing;
+
+pub use error::{Error, Result};

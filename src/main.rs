@@ -1,0 +1,4 @@
+//! `perflab`: the umbrella command line. Everything it does lives in the library.
+fn main() -> std::process::ExitCode {
+    perflab::cli::main()
+}

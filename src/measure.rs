@@ -1,0 +1,367 @@
+//! Side-by-side measurement of a lesson's variants: the engine behind `run`, `compare`,
+//! `timeit`, `tour` and the benches.
+//!
+//! Every variant is first checked against the lesson's reference variant at the same number
+//! of steps. Timings are then taken in rounds, each round running every variant once in a
+//! rotated order (A B C, B C A, …), so that a slow drift of the machine's speed falls on
+//! all variants alike. A variant too slow to run in full within the time budget runs fewer
+//! steps; its rate and speedup are then per unit of work, and the table says so.
+
+use crate::error::Result;
+use crate::lesson::{Lesson, Prepared, VariantInfo, max_rel_error};
+use crate::params::Params;
+use crate::progress::Progress;
+use crate::timing::{Clock, Summary, autorange, ratio};
+use std::collections::HashMap;
+
+/// How many steps a variant runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Steps {
+    /// The full run that the parameters describe.
+    Full,
+    /// As many steps as fit in this many seconds (at least one, at most the full run).
+    Budget(f64),
+    /// Exactly this many.
+    Exactly(usize),
+}
+
+/// One variant to measure.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Index of the variant in the lesson.
+    pub variant: usize,
+    /// How many steps it runs.
+    pub steps: Steps,
+    /// Runs already made (by `run` or [`timeit`]); when present the variant is not run again.
+    pub given: Option<Given>,
+}
+
+/// Runs of a variant made before [`measure`] was called.
+#[derive(Debug, Clone)]
+pub struct Given {
+    /// Their times, in seconds.
+    pub samples: Vec<f64>,
+    /// The final values of one of them.
+    pub values: Vec<f64>,
+}
+
+impl Entry {
+    /// An entry timed in the plan's rounds.
+    pub fn new(variant: usize, steps: Steps) -> Entry {
+        Entry {
+            variant,
+            steps,
+            given: None,
+        }
+    }
+}
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The variants.
+    pub entries: Vec<Entry>,
+    /// Timed runs of each variant.
+    pub samples: usize,
+}
+
+/// One variant's measurement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    /// Name.
+    pub variant: &'static str,
+    /// What changed and why.
+    pub what: &'static str,
+    /// Steps each timed run made.
+    pub steps: usize,
+    /// Whether that is the full run.
+    pub full_run: bool,
+    /// Units of work in each timed run.
+    pub units: u64,
+    /// Median seconds of one run.
+    pub seconds: f64,
+    /// Median absolute deviation of the run times.
+    pub spread: f64,
+    /// Every timed run, in seconds.
+    pub samples: Vec<f64>,
+    /// Units of work per second, from the median.
+    pub units_per_second: Option<f64>,
+    /// Times faster than the baseline per unit of work (baseline ÷ this).
+    pub speedup: Option<f64>,
+    /// Spread of the speedup, propagated from both spreads.
+    pub speedup_spread: Option<f64>,
+    /// Sum of the final values.
+    pub checksum: f64,
+    /// Max-norm relative difference from the reference at the same steps.
+    pub rel_error: f64,
+    /// Whether `rel_error` is within the lesson's tolerance.
+    pub matches_reference: bool,
+    /// Max-norm relative difference from the exact answer, where there is one.
+    pub exact_error: Option<f64>,
+}
+
+impl Row {
+    /// Summary of the per-run times.
+    pub fn summary(&self) -> Option<Summary> {
+        Summary::of(&self.samples)
+    }
+}
+
+/// Every measured variant of one lesson at one parameter set.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Comparison {
+    /// Lesson name.
+    pub lesson: &'static str,
+    /// Lesson title.
+    pub title: &'static str,
+    /// Unit of work, plural.
+    pub unit: &'static str,
+    /// The parameters.
+    pub params: Params,
+    /// The problem size in words.
+    pub problem: String,
+    /// Steps of a full run.
+    pub full_steps: usize,
+    /// The speed baseline.
+    pub baseline: &'static str,
+    /// The reference variant.
+    pub reference: &'static str,
+    /// Tolerance of the reference check.
+    pub tolerance: f64,
+    /// The measurements, in the plan's order.
+    #[serde(rename = "variants")]
+    pub rows: Vec<Row>,
+}
+
+impl Comparison {
+    /// The row of a variant.
+    pub fn row(&self, variant: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.variant == variant)
+    }
+
+    /// The fastest row per unit of work.
+    pub fn fastest(&self) -> Option<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.units_per_second.is_some())
+            .max_by(|a, b| {
+                a.units_per_second
+                    .partial_cmp(&b.units_per_second)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    }
+}
+
+/// Runs `variant` for steps doubling from one until a run takes a tenth of `budget` (or
+/// the full run is reached); returns the steps that fit in `budget`.
+pub fn calibrate(
+    prepared: &dyn Prepared,
+    variant: usize,
+    budget: f64,
+    clock: &dyn Clock,
+) -> Result<usize> {
+    let full = prepared.steps();
+    if full == 0 {
+        return Ok(0);
+    }
+    let mut steps = 1;
+    loop {
+        let t = prepared.run(variant, steps, clock, None)?.seconds;
+        if steps >= full {
+            return Ok(full);
+        }
+        if t >= budget / 10.0 {
+            let per_step = t / steps as f64;
+            return Ok(((budget / per_step) as usize).clamp(1, full));
+        }
+        steps = (steps * 2).min(full);
+    }
+}
+
+/// Measures the plan's variants side by side.
+pub fn measure(
+    lesson: &dyn Lesson,
+    params: &Params,
+    prepared: &dyn Prepared,
+    plan: &Plan,
+    clock: &dyn Clock,
+) -> Result<Comparison> {
+    let infos = lesson.variants();
+    let reference = lesson.variant_index(lesson.reference())?;
+    let baseline = lesson.variant_index(lesson.baseline())?;
+    let samples = plan.samples.max(1);
+    let progress = Progress::new((plan.entries.len() * (samples + 1)) as u64, lesson.name());
+
+    // Step counts (calibration runs double as warm-up).
+    let mut steps = Vec::with_capacity(plan.entries.len());
+    for e in &plan.entries {
+        progress.message(&format!("calibrating {}", infos[e.variant].name));
+        steps.push(match e.steps {
+            Steps::Full => prepared.steps(),
+            Steps::Exactly(n) => n,
+            Steps::Budget(b) => calibrate(prepared, e.variant, b, clock)?,
+        });
+    }
+
+    // Correctness first: each variant against the reference at the same steps.
+    let mut reference_values: HashMap<usize, Vec<f64>> = HashMap::new();
+    let mut checks = Vec::with_capacity(plan.entries.len());
+    for (i, e) in plan.entries.iter().enumerate() {
+        let v = e.variant;
+        progress.message(&format!("checking {}", infos[v].name));
+        let values = match &e.given {
+            Some(g) => g.values.clone(),
+            None => prepared.run(v, steps[i], clock, None)?.values,
+        };
+        if v == reference {
+            reference_values
+                .entry(steps[i])
+                .or_insert_with(|| values.clone());
+        }
+        let want = match reference_values.get(&steps[i]) {
+            Some(w) => w,
+            None => {
+                let r = prepared.run(reference, steps[i], clock, None)?.values;
+                reference_values.entry(steps[i]).or_insert(r)
+            }
+        };
+        let rel = max_rel_error(&values, want);
+        let exact = prepared.exact(steps[i]).map(|x| max_rel_error(&values, &x));
+        checks.push((values.iter().sum::<f64>(), rel, exact));
+        progress.inc(1);
+    }
+    drop(reference_values);
+
+    // Timed rounds in rotated order.
+    let n = plan.entries.len();
+    let mut times: Vec<Vec<f64>> = plan
+        .entries
+        .iter()
+        .map(|e| {
+            e.given
+                .as_ref()
+                .map(|g| g.samples.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    for round in 0..samples {
+        for k in 0..n {
+            let i = (k + round) % n;
+            if plan.entries[i].given.is_some() {
+                continue;
+            }
+            let v = plan.entries[i].variant;
+            progress.message(infos[v].name);
+            times[i].push(prepared.run(v, steps[i], clock, None)?.seconds);
+            progress.inc(1);
+        }
+    }
+    progress.finish();
+
+    let units = |s: usize| s as u64 * prepared.units_per_step();
+    let per_unit = |i: usize| {
+        Summary::of(&times[i])
+            .filter(|_| units(steps[i]) > 0)
+            .map(|s| s.per(units(steps[i]) as f64))
+    };
+    let base_per_unit = match plan.entries.iter().position(|e| e.variant == baseline) {
+        Some(i) => per_unit(i),
+        None => None,
+    };
+    let rows = plan
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let info: VariantInfo = infos[e.variant];
+            let summary = Summary::of(&times[i]);
+            let pu = per_unit(i);
+            let speed = match (&base_per_unit, &pu) {
+                (Some(b), Some(p)) if p.median > 0.0 => Some(ratio(b, p)),
+                _ => None,
+            };
+            let (checksum, rel_error, exact_error) = checks[i];
+            Row {
+                variant: info.name,
+                what: info.what,
+                steps: steps[i],
+                full_run: steps[i] == prepared.steps(),
+                units: units(steps[i]),
+                seconds: summary.map_or(f64::NAN, |s| s.median),
+                spread: summary.map_or(f64::NAN, |s| s.spread),
+                samples: times[i].clone(),
+                units_per_second: pu.filter(|p| p.median > 0.0).map(|p| 1.0 / p.median),
+                speedup: speed.map(|s| s.0),
+                speedup_spread: speed.map(|s| s.1),
+                checksum,
+                rel_error,
+                matches_reference: rel_error <= lesson.tolerance(),
+                exact_error,
+            }
+        })
+        .collect();
+    Ok(Comparison {
+        lesson: lesson.name(),
+        title: lesson.title(),
+        unit: lesson.unit(),
+        params: params.clone(),
+        problem: prepared.describe(),
+        full_steps: prepared.steps(),
+        baseline: lesson.baseline(),
+        reference: lesson.reference(),
+        tolerance: lesson.tolerance(),
+        rows,
+    })
+}
+
+/// timeit's loop: the loop count that makes `target` seconds (or `number` if given), then
+/// `repeat` timings of that many loops; returns the loop count and the per-loop seconds.
+pub fn timeit(
+    prepared: &dyn Prepared,
+    variant: usize,
+    steps: usize,
+    repeat: usize,
+    number: Option<u64>,
+    target: f64,
+    clock: &dyn Clock,
+) -> Result<(u64, Given)> {
+    let mut err = None;
+    let mut values = Vec::new();
+    let mut loops = |n: u64| -> f64 {
+        let mut total = 0.0;
+        for _ in 0..n {
+            match prepared.run(variant, steps, clock, None) {
+                Ok(o) => {
+                    total += o.seconds;
+                    values = o.values;
+                }
+                Err(e) => {
+                    err.get_or_insert(e);
+                    return f64::INFINITY;
+                }
+            }
+        }
+        total
+    };
+    let number = match number {
+        Some(n) => n,
+        None => autorange(target, &mut loops).0,
+    };
+    let progress = Progress::new(repeat as u64, "timeit");
+    let mut per_loop = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        per_loop.push(loops(number) / number as f64);
+        progress.inc(1);
+    }
+    progress.finish();
+    match err {
+        Some(e) => Err(e),
+        None => Ok((
+            number,
+            Given {
+                samples: per_loop,
+                values,
+            },
+        )),
+    }
+}

@@ -1,0 +1,163 @@
+//! Rendering measurements: terminal and Markdown tables (tabled), JSON, hyperfine's summary
+//! line; and writing files whole or not at all. Renderers return strings; only the CLI
+//! decides where they go.
+
+use crate::error::{Error, Result};
+use crate::machine::Machine;
+use crate::measure::{Comparison, Row};
+use crate::timing::{format_seconds_pm, format_si, sig4};
+use std::io::Write;
+use std::path::Path;
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+/// Table flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// Box-drawn, for the terminal.
+    Terminal,
+    /// GitHub Markdown.
+    Markdown,
+}
+
+fn speedup_cell(r: &Row) -> String {
+    match (r.speedup, r.speedup_spread) {
+        (Some(s), Some(e)) => format!("{} ± {}×", sig4(s), sig4(e)),
+        _ => "—".to_string(),
+    }
+}
+
+fn check_cell(r: &Row) -> String {
+    let mark = if r.matches_reference { "✓" } else { "✗" };
+    format!("{mark} {:.1e}", r.rel_error)
+}
+
+/// The comparison table: variant, steps, median time ± spread, rate, speedup, check.
+pub fn table(c: &Comparison, flavour: Flavour) -> String {
+    let with_exact = c.rows.iter().any(|r| r.exact_error.is_some());
+    let mut b = Builder::default();
+    let mut head = vec![
+        "variant".to_string(),
+        "steps".to_string(),
+        "time (median ± MAD)".to_string(),
+        format!("{}/s", c.unit),
+        format!("speedup vs {}", c.baseline),
+        format!("matches {}", c.reference),
+    ];
+    if with_exact {
+        head.push("vs exact".to_string());
+    }
+    b.push_record(head);
+    for r in &c.rows {
+        let mut rec = vec![
+            r.variant.to_string(),
+            if r.full_run {
+                r.steps.to_string()
+            } else {
+                format!("{}*", r.steps)
+            },
+            format_seconds_pm(r.seconds, r.spread),
+            r.units_per_second.map_or("—".into(), format_si),
+            speedup_cell(r),
+            check_cell(r),
+        ];
+        if with_exact {
+            rec.push(r.exact_error.map_or("—".into(), |e| format!("{e:.1e}")));
+        }
+        b.push_record(rec);
+    }
+    let mut t = b.build();
+    match flavour {
+        Flavour::Terminal => t.with(Style::rounded()),
+        Flavour::Markdown => t.with(Style::markdown()),
+    };
+    t.to_string()
+}
+
+/// The notes under a table: reduced runs, the check's tolerance, hyperfine's summary line.
+pub fn notes(c: &Comparison) -> Vec<String> {
+    let mut notes = Vec::new();
+    if c.rows.iter().any(|r| !r.full_run) {
+        notes.push(format!(
+            "* ran fewer steps than the full {} to keep the run short; rates and speedups are per {}.",
+            c.full_steps,
+            c.unit.trim_end_matches('s')
+        ));
+    }
+    notes.push(format!(
+        "matches {}: max-norm relative difference from {} at the same steps, tolerance {:.0e}.",
+        c.reference, c.reference, c.tolerance
+    ));
+    if let Some(line) = summary_line(c) {
+        notes.push(line);
+    }
+    notes
+}
+
+/// hyperfine's summary: "fused ran 41.2 ± 0.8 times faster than nested".
+pub fn summary_line(c: &Comparison) -> Option<String> {
+    let fastest = c.fastest()?;
+    if fastest.variant == c.baseline {
+        return None;
+    }
+    Some(format!(
+        "{} ran {} ± {} times faster than {}",
+        fastest.variant,
+        sig4(fastest.speedup?),
+        sig4(fastest.speedup_spread?),
+        c.baseline
+    ))
+}
+
+/// The whole comparison as Markdown: heading, machine, parameters, table and notes.
+pub fn markdown(c: &Comparison, machine: &Machine) -> String {
+    let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut s = format!(
+        "## {} — `{}`\n\nMachine: {machine}  \nParameters: {}  \nProblem: {}\n\n{}\n\n",
+        c.title,
+        c.lesson,
+        params.join(" "),
+        c.problem,
+        table(c, Flavour::Markdown)
+    );
+    for n in notes(c) {
+        s.push_str(&format!("{n}  \n"));
+    }
+    s
+}
+
+/// A comparison as JSON, with the machine it was measured on.
+pub fn json(c: &Comparison, machine: &Machine) -> String {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        machine: &'a Machine,
+        #[serde(flatten)]
+        comparison: &'a Comparison,
+    }
+    let mut s = serde_json::to_string_pretty(&Doc {
+        machine,
+        comparison: c,
+    })
+    .unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, then
+/// renamed over it. Creates missing parent folders.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".perflab-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("write in", dir, e))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io("write", path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("write", path, e.error))?;
+    Ok(())
+}
