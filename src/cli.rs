@@ -121,7 +121,7 @@ struct TimingArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
     samples: u64,
     /// Seconds one run of a variant may take; slower variants run fewer steps.
-    #[arg(long, default_value_t = 0.5, value_parser = positive_seconds)]
+    #[arg(long, default_value_t = 0.5, value_parser = positive_seconds, allow_hyphen_values = true)]
     budget: f64,
     /// Run every variant for the full number of steps, however long that takes.
     #[arg(long)]

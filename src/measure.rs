@@ -139,11 +139,12 @@ impl Comparison {
         self.rows.iter().find(|r| r.variant == variant)
     }
 
-    /// The fastest row per unit of work.
+    /// The fastest row per unit of work among those that match the reference: a wrong
+    /// answer fast is no win.
     pub fn fastest(&self) -> Option<&Row> {
         self.rows
             .iter()
-            .filter(|r| r.units_per_second.is_some())
+            .filter(|r| r.units_per_second.is_some() && r.matches_reference)
             .max_by(|a, b| {
                 a.units_per_second
                     .partial_cmp(&b.units_per_second)

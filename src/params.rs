@@ -120,7 +120,7 @@ pub enum Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Real(v) => write!(f, "{v}"),
+            Value::Real(v) => f.write_str(&show(*v)),
             Value::Word(w) => f.write_str(w),
         }
     }
@@ -185,6 +185,15 @@ impl Params {
     /// Every parameter with its value, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
         self.values.iter().map(|(k, v)| (*k, v))
+    }
+}
+
+/// A number as a person would write it: `0.075`, `1e-7`, `1e300`.
+pub fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
     }
 }
 

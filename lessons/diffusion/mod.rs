@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::{Frame, Problem, Size, Spec};
-use crate::params::{Kind, ParamSpec, Params};
+use crate::params::{Kind, ParamSpec, Params, show};
 use std::f64::consts::PI;
 
 pub mod variants;
@@ -130,21 +130,25 @@ impl Diffusion {
             p.real("outtime"),
         );
         if x2 <= x1 {
-            return Err(Error::param("x2", x2, format!("a number > x1 = {x1}")));
+            return Err(Error::param(
+                "x2",
+                show(x2),
+                format!("a number > x1 = {}", show(x1)),
+            ));
         }
         let length = x2 - x1;
         if !length.is_finite() {
             return Err(Error::param(
                 "x2",
                 x2,
-                format!("x2 − x1 finite, with x1 = {x1}"),
+                format!("x2 − x1 finite, with x1 = {}", show(x1)),
             ));
         }
         if dx_asked >= length {
             return Err(Error::param(
                 "dx",
-                dx_asked,
-                format!("0 < dx < x2 − x1 = {length}"),
+                show(dx_asked),
+                format!("0 < dx < x2 − x1 = {}", show(length)),
             ));
         }
         let nrows_f = (length / dx_asked).floor();
@@ -155,7 +159,7 @@ impl Diffusion {
             let max_nrows = (max_cells.sqrt() - 2.0).floor().max(1.0);
             return Err(Error::param(
                 "dx",
-                dx_asked,
+                show(dx_asked),
                 format!(
                     "dx ≥ {:.3e}: a {n}×{n} grid needs {:.1} GiB at {BYTES_PER_CELL} bytes a cell, more than the {:.1} GiB available",
                     length / max_nrows,
@@ -172,7 +176,7 @@ impl Diffusion {
         if !dt.is_normal() || steps_f >= 1e12 {
             return Err(Error::param(
                 "runtime",
-                runtime,
+                show(runtime),
                 format!(
                     "0 ≤ runtime < {:.3e} (at most 1e12 steps of dt = {dt:.3e})",
                     1e12 * dt

@@ -1,0 +1,366 @@
+//! The command line as a person uses it: the real binaries, in a temporary folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SMALL: &[&str] = &["-p", "dx=0.5", "-p", "runtime=1"];
+
+fn perflab(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perflab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn lesson_bin(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_diffusion"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_str(&ok(o)).unwrap()
+}
+
+fn with(base: &[&str], more: &[&str]) -> Vec<String> {
+    base.iter().chain(more).map(|s| s.to_string()).collect()
+}
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn check_keys(doc: &serde_json::Value, variants: usize) {
+    let rows = doc["variants"].as_array().unwrap();
+    assert_eq!(rows.len(), variants);
+    for r in rows {
+        for key in [
+            "variant",
+            "seconds",
+            "speedup",
+            "units_per_second",
+            "matches_reference",
+            "checksum",
+        ] {
+            assert!(r.get(key).is_some(), "no key {key} in {r}");
+        }
+        assert_eq!(r["matches_reference"], true, "{r}");
+        assert!(r["seconds"].as_f64().unwrap() > 0.0);
+        assert!(r["units_per_second"].as_f64().unwrap() > 0.0);
+        assert!(r["speedup"].as_f64().unwrap() > 0.0);
+    }
+    assert!(doc["machine"]["cpu"].is_string());
+}
+
+#[test]
+fn list_shows_every_variant_and_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&perflab(&["list"], dir.path()));
+    for word in [
+        "dynamic",
+        "nested",
+        "indexed",
+        "slices",
+        "fused",
+        "loops",
+        "prange",
+        "parallel",
+        "runtime=10.0",
+        "dx=0.075",
+    ] {
+        assert!(out.contains(word), "list lacks {word}:\n{out}");
+    }
+}
+
+#[test]
+fn run_reports_time_rate_checksum_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = with(
+        &["run", "diffusion", "--variant", "fused", "--format", "json"],
+        SMALL,
+    );
+    let doc = json(&perflab(&args(&a), dir.path()));
+    check_keys(&doc, 1);
+    let row = &doc["variants"][0];
+    assert_eq!(row["variant"], "fused");
+    assert_eq!(row["steps"], 16); // dx = 0.5: dt = 0.0625, int(1/dt) = 16
+    // The checksum is the total density, the same from the library's own run.
+    let lesson = perflab::lessons::find("diffusion").unwrap();
+    let prepared = lesson
+        .prepare(
+            &lesson
+                .parse_params(&["dx=0.5".into(), "runtime=1".into()])
+                .unwrap(),
+        )
+        .unwrap();
+    let out = prepared
+        .run(
+            lesson.variant_index("loops").unwrap(),
+            16,
+            &perflab::timing::RealClock::default(),
+            None,
+        )
+        .unwrap();
+    assert!((row["checksum"].as_f64().unwrap() - out.checksum()).abs() < 1e-9);
+
+    let text = ok(&perflab(
+        &args(&with(&["run", "diffusion"], SMALL)),
+        dir.path(),
+    ));
+    for word in [
+        "time",
+        "cell-updates/s",
+        "checksum",
+        "✓ matches loops",
+        "speedup",
+        "machine",
+    ] {
+        assert!(text.contains(word), "run lacks {word}:\n{text}");
+    }
+}
+
+#[test]
+fn compare_measures_every_variant_in_both_binaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = with(
+        &["compare", "diffusion", "--samples", "2", "--format", "json"],
+        SMALL,
+    );
+    let doc = json(&perflab(&args(&a), dir.path()));
+    check_keys(&doc, 9);
+    assert_eq!(doc["baseline"], "nested");
+    let base = doc["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["variant"] == "nested")
+        .unwrap();
+    assert_eq!(base["speedup"], 1.0);
+
+    let b = with(&["compare", "--samples", "2", "--format", "json"], SMALL);
+    let doc2 = json(&lesson_bin(&args(&b), dir.path()));
+    check_keys(&doc2, 9);
+    assert_eq!(doc["params"], doc2["params"]);
+    let names = |d: &serde_json::Value| {
+        d["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["variant"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&doc), names(&doc2));
+
+    let text = ok(&perflab(
+        &args(&with(&["compare", "diffusion", "--samples", "1"], SMALL)),
+        dir.path(),
+    ));
+    assert!(
+        text.contains("speedup vs nested") && text.contains("times faster than nested"),
+        "{text}"
+    );
+}
+
+#[test]
+fn timeit_counts_loops_and_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = with(
+        &[
+            "timeit",
+            "diffusion",
+            "--variant",
+            "loops",
+            "-r",
+            "3",
+            "--format",
+            "json",
+        ],
+        SMALL,
+    );
+    let doc = json(&perflab(&args(&a), dir.path()));
+    check_keys(&doc, 1);
+    assert_eq!(doc["repeat"], 3);
+    assert_eq!(doc["variants"][0]["samples"].as_array().unwrap().len(), 3);
+    assert!(doc["loops"].as_u64().unwrap() >= 1);
+    let text = ok(&lesson_bin(
+        &args(&with(&["timeit", "-v", "c", "-r", "2", "-n", "3"], SMALL)),
+        dir.path(),
+    ));
+    assert!(
+        text.contains("per loop (median ± MAD of 2 runs, 3 loops each)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["run", "diffusion", "-p", "dx=0"],
+            "invalid dx = 0: expected a number 0 < x",
+        ),
+        (
+            &["run", "diffusion", "-p", "dx=25"],
+            "invalid dx = 25: expected 0 < dx < x2 − x1 = 20",
+        ),
+        (
+            &["run", "diffusion", "-p", "runtime=-1"],
+            "invalid runtime = -1",
+        ),
+        (&["run", "diffusion", "-p", "D=0"], "invalid D = 0"),
+        (
+            &["run", "diffusion", "-p", "dx=1e-7"],
+            "invalid dx = 1e-7: expected dx ≥",
+        ),
+        (&["run", "nope"], "unknown lesson 'nope' (valid: diffusion)"),
+        (
+            &["run", "diffusion", "--variant", "fast"],
+            "unknown variant 'fast' of diffusion (valid: dynamic,",
+        ),
+        (
+            &["compare", "diffusion", "-p", "speed=3"],
+            "unknown parameter 'speed' of diffusion (valid: D,",
+        ),
+        (
+            &["compare", "diffusion", "-p", "dx"],
+            "malformed parameter 'dx': expected key=value",
+        ),
+        (
+            &["compare", "diffusion", "--samples", "0"],
+            "0 is not in 1..=1000",
+        ),
+        (
+            &["compare", "diffusion", "--budget", "-1"],
+            "expected seconds, 0 < budget ≤ 3600",
+        ),
+        (
+            &["timeit", "diffusion", "--variant", "loops", "-r", "0"],
+            "0 is not in 1..=1000",
+        ),
+    ];
+    for (a, want) in cases {
+        let o = perflab(a, dir.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{a:?} printed more than one line: {err}"
+        );
+        assert!(err.contains(want), "{a:?}: {err}");
+        assert!(!err.contains("panicked"));
+        assert!(o.stdout.is_empty(), "{a:?} wrote to stdout");
+    }
+    let o = lesson_bin(&["run", "-p", "dx=-3"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "bad input left files behind"
+    );
+}
+
+#[test]
+fn snapshots_are_pngs_every_outtime_and_a_gif() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = with(
+        &[
+            "run",
+            "diffusion",
+            "--variant",
+            "fused",
+            "-p",
+            "outtime=0.25",
+            "--snapshots",
+            "snaps",
+        ],
+        SMALL,
+    );
+    let text = ok(&perflab(&args(&a), dir.path()));
+    assert!(text.contains("snapshots"), "{text}");
+    // 16 steps, one frame every int(0.25/dt) = 4 steps: after steps 0, 4, 8, 12 and 16.
+    let snaps = dir.path().join("snaps");
+    let mut names: Vec<String> = std::fs::read_dir(&snaps)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "animation.gif",
+            "frame-000.png",
+            "frame-001.png",
+            "frame-002.png",
+            "frame-003.png",
+            "frame-004.png"
+        ]
+    );
+    let first = image::open(snaps.join("frame-000.png")).unwrap().to_rgb8();
+    assert_eq!(first.width() % 42, 0);
+    assert_eq!(first.width(), first.height());
+    // Corners are the boundary (0: viridis' first colour); the peaks (1) its last.
+    let lo = colorous::VIRIDIS.eval_continuous(0.0);
+    let hi = colorous::VIRIDIS.eval_continuous(1.0);
+    assert_eq!(first.get_pixel(0, 0).0, [lo.r, lo.g, lo.b]);
+    let k = first.width() / 42;
+    assert_eq!(first.get_pixel(11 * k, 11 * k).0, [hi.r, hi.g, hi.b]);
+    let gif = image::open(snaps.join("animation.gif")).unwrap();
+    assert_eq!(gif.width(), first.width());
+
+    // A snapshot folder that cannot be made: exit 2, and no frames anywhere.
+    std::fs::write(dir.path().join("file"), b"").unwrap();
+    let b = with(&["run", "diffusion", "--snapshots", "file/sub"], SMALL);
+    let o = perflab(&args(&b), dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot create folder file/sub"));
+}
+
+#[test]
+fn tour_writes_markdown_and_json_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = ok(&perflab(
+        &["tour", "--out", "out", "--samples", "1", "--budget", "0.02"],
+        dir.path(),
+    ));
+    assert!(text.contains("wrote out/tour.md"), "{text}");
+    let md = std::fs::read_to_string(dir.path().join("out/diffusion/compare.md")).unwrap();
+    assert!(md.contains("| variant") && md.contains("Machine:"), "{md}");
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/diffusion/compare.json")).unwrap(),
+    )
+    .unwrap();
+    check_keys(&doc, 9);
+    assert!(
+        std::fs::read_to_string(dir.path().join("out/tour.md"))
+            .unwrap()
+            .contains("2-D diffusion")
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out/diffusion"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".perflab-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(ok(&perflab(&["--help"], dir.path())).contains("compare"));
+    assert!(ok(&lesson_bin(&["--help"], dir.path())).contains("2-D diffusion"));
+    assert!(ok(&perflab(&["--version"], dir.path())).contains("perflab"));
+}

@@ -1,0 +1,154 @@
+//! The measurement engine on a fake lesson with a fake clock: exact step counts, medians,
+//! speedups, checks and tables, whatever the machine is doing.
+#![allow(clippy::ptr_arg)] // kernels take the state type, Vec<f64>
+
+use perflab::lesson::{Lesson, Problem, Size, Spec, Variant, VariantInfo};
+use perflab::measure::{Entry, Plan, Steps, measure};
+use perflab::params::{Kind, ParamSpec, Params};
+use perflab::report::{self, Flavour};
+use perflab::timing::FakeClock;
+use std::time::Duration;
+
+static CLOCK: FakeClock = FakeClock::new();
+
+struct Counter {
+    steps: usize,
+}
+
+impl Problem for Counter {
+    type State = Vec<f64>;
+    fn initial(&self) -> Vec<f64> {
+        vec![0.0; 4]
+    }
+    fn steps(&self) -> usize {
+        self.steps
+    }
+    fn units_per_step(&self) -> u64 {
+        1000
+    }
+    fn describe(&self) -> String {
+        format!("{} steps", self.steps)
+    }
+    fn values<'s>(&self, s: &'s Vec<f64>) -> &'s [f64] {
+        s
+    }
+}
+
+fn count(s: &mut [f64], steps: usize, wrong: bool) {
+    for v in s.iter_mut() {
+        *v += steps as f64 + if wrong { 0.5 } else { 0.0 };
+    }
+}
+
+fn slow(_: &Counter, s: &mut Vec<f64>, steps: usize) {
+    CLOCK.advance(Duration::from_micros(100) * steps as u32);
+    count(s, steps, false);
+}
+fn fast(_: &Counter, s: &mut Vec<f64>, steps: usize) {
+    CLOCK.advance(Duration::from_micros(4) * steps as u32);
+    count(s, steps, false);
+}
+fn wrong(_: &Counter, s: &mut Vec<f64>, steps: usize) {
+    CLOCK.advance(Duration::from_micros(2) * steps as u32);
+    count(s, steps, true);
+}
+
+static FAKE: Spec<Counter> = Spec {
+    name: "fake",
+    title: "Fake",
+    summary: "A lesson whose costs are scripted.",
+    unit: "widgets",
+    params: &[ParamSpec {
+        name: "steps",
+        default: "1000",
+        help: "steps",
+        kind: Kind::POSITIVE,
+    }],
+    variants: &[
+        Variant {
+            info: VariantInfo {
+                name: "slow",
+                what: "100 µs a step",
+            },
+            kernel: slow,
+        },
+        Variant {
+            info: VariantInfo {
+                name: "fast",
+                what: "4 µs a step",
+            },
+            kernel: fast,
+        },
+        Variant {
+            info: VariantInfo {
+                name: "wrong",
+                what: "fast and wrong",
+            },
+            kernel: wrong,
+        },
+    ],
+    baseline: "slow",
+    reference: "fast",
+    tolerance: 1e-12,
+    sizes: &[Size {
+        name: "default",
+        params: &[],
+    }],
+    setup: |p: &Params| {
+        Ok(Counter {
+            steps: p.real("steps") as usize,
+        })
+    },
+};
+
+#[test]
+fn measurements_are_exact_on_a_fake_clock() {
+    let params = FAKE.parse_params(&[]).unwrap();
+    let prepared = FAKE.prepare(&params).unwrap();
+    // slow needs 0.1 s for the full 1000 steps: a 0.05 s budget halves it.
+    let plan = Plan {
+        entries: vec![
+            Entry::new(0, Steps::Budget(0.05)),
+            Entry::new(1, Steps::Budget(0.05)),
+            Entry::new(2, Steps::Full),
+        ],
+        samples: 3,
+    };
+    let c = measure(&FAKE, &params, prepared.as_ref(), &plan, &CLOCK).unwrap();
+    let slow = c.row("slow").unwrap();
+    assert_eq!(
+        (slow.steps, slow.full_run, slow.units),
+        (500, false, 500_000)
+    );
+    assert_eq!(slow.samples, vec![0.05; 3]);
+    assert_eq!((slow.seconds, slow.spread), (0.05, 0.0));
+    assert_eq!(slow.speedup, Some(1.0));
+    let fast = c.row("fast").unwrap();
+    assert_eq!((fast.steps, fast.full_run), (1000, true));
+    assert!((fast.seconds - 0.004).abs() < 1e-15);
+    assert!((fast.speedup.unwrap() - 25.0).abs() < 1e-9);
+    assert!((fast.units_per_second.unwrap() - 2.5e8).abs() < 1.0);
+    assert!(fast.matches_reference && slow.matches_reference);
+    let bad = c.row("wrong").unwrap();
+    assert!(!bad.matches_reference);
+    assert!((bad.rel_error - 0.5 / 1000.0).abs() < 1e-12);
+    assert_eq!(bad.checksum, 4.0 * 1000.5);
+
+    let table = report::table(&c, Flavour::Markdown);
+    let expected = "\
+| variant | steps | time (median ± MAD) | widgets/s | speedup vs slow | matches fast |
+|---------|-------|---------------------|-----------|-----------------|--------------|
+| slow    | 500*  | 50.00 ms ± 0.000 ms | 10.00 M   | 1.000 ± 0.000×  | ✓ 0.0e0      |
+| fast    | 1000  | 4.000 ms ± 0.000 ms | 250.0 M   | 25.00 ± 0.000×  | ✓ 0.0e0      |
+| wrong   | 1000  | 2.000 ms ± 0.000 ms | 500.0 M   | 50.00 ± 0.000×  | ✗ 5.0e-4     |";
+    assert_eq!(table, expected);
+    let notes = report::notes(&c);
+    assert_eq!(
+        notes[0],
+        "* ran fewer steps than the full 1000 to keep the run short; rates and speedups are per widget."
+    );
+    assert_eq!(
+        report::summary_line(&c).unwrap(),
+        "fast ran 25.00 ± 0.000 times faster than slow"
+    );
+}

@@ -1,0 +1,103 @@
+//! Every registered lesson has its binary, its README, its bench group, and a description
+//! whose parts agree (rustlings' `dev check`, for perflab).
+
+use perflab::lessons;
+
+fn manifest() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap()
+}
+
+#[test]
+fn every_lesson_has_its_binary_and_readme() {
+    let cargo = manifest();
+    for lesson in lessons::all() {
+        let name = lesson.name();
+        let entry = format!("[[bin]]\nname = \"{name}\"\npath = \"lessons/{name}/main.rs\"");
+        assert!(
+            cargo.contains(&entry),
+            "Cargo.toml lacks the [[bin]] of lesson {name}"
+        );
+        let main = std::fs::read_to_string(format!(
+            "{}/lessons/{name}/main.rs",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(
+            main.contains(&format!("lesson_main(\"{name}\")")),
+            "lessons/{name}/main.rs runs another lesson"
+        );
+        let readme = std::fs::read_to_string(format!(
+            "{}/lessons/{name}/README.md",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(
+            readme.len() > 500,
+            "lessons/{name}/README.md is too short to teach anything"
+        );
+        for v in lesson.variants() {
+            assert!(
+                readme.contains(&format!("`{}`", v.name)),
+                "lessons/{name}/README.md never names variant {}",
+                v.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_lesson_has_its_bench_group() {
+    let cargo = manifest();
+    assert!(cargo.contains("[[bench]]\nname = \"lessons\"\nharness = false"));
+    let bench = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/lessons.rs"))
+        .unwrap();
+    // The bench makes one group per registered lesson and one benchmark per variant and size.
+    assert!(bench.contains("for lesson in perflab::lessons::all()"));
+    assert!(bench.contains("c.benchmark_group(lesson.name())"));
+    assert!(bench.contains("for (v, info) in lesson.variants().iter().enumerate()"));
+    for lesson in lessons::all() {
+        let sizes: Vec<&str> = lesson.sizes().iter().map(|s| s.name).collect();
+        assert!(
+            sizes.contains(&"default") && sizes.len() >= 2,
+            "{}: sizes {sizes:?}",
+            lesson.name()
+        );
+        for size in lesson.sizes() {
+            let overrides: Vec<String> = size.params.iter().map(|s| s.to_string()).collect();
+            let params = lesson.parse_params(&overrides).unwrap();
+            lesson.prepare(&params).unwrap();
+        }
+    }
+}
+
+#[test]
+fn descriptions_agree() {
+    let mut names = std::collections::HashSet::new();
+    for lesson in lessons::all() {
+        assert!(
+            names.insert(lesson.name()),
+            "two lessons named {}",
+            lesson.name()
+        );
+        assert_eq!(lessons::find(lesson.name()).unwrap().name(), lesson.name());
+        let variants = lesson.variants();
+        let mut seen = std::collections::HashSet::new();
+        for v in &variants {
+            assert!(
+                seen.insert(v.name),
+                "{}: two variants named {}",
+                lesson.name(),
+                v.name
+            );
+            assert!(!v.what.is_empty());
+        }
+        lesson.variant_index(lesson.baseline()).unwrap();
+        lesson.variant_index(lesson.reference()).unwrap();
+        assert!(lesson.tolerance() > 0.0 && lesson.tolerance() < 1e-6);
+        lesson.parse_params(&[]).expect("defaults parse");
+    }
+    let Err(e) = lessons::find("nope") else {
+        panic!("found a lesson called nope")
+    };
+    assert!(e.to_string().contains("valid: diffusion"));
+}
