@@ -3,11 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::Frame;
-use crate::report::write_atomic;
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, ImageEncoder, RgbImage, RgbaImage};
 use std::io::Cursor;
-use std::path::Path;
 
 /// Pixels per grid cell along each side, so small grids are still visible.
 fn scale(frame: &Frame) -> usize {
@@ -69,21 +67,4 @@ pub fn gif(frames: &[Frame], delay_ms: u32) -> Result<Vec<u8>> {
         }
     }
     Ok(out.into_inner())
-}
-
-/// Writes `frame-NNN.png` for each frame and `animation.gif` of all of them into `dir`,
-/// each file whole or not at all. Returns the paths written.
-pub fn write_all(dir: &Path, frames: &[Frame]) -> Result<Vec<std::path::PathBuf>> {
-    let mut written = Vec::new();
-    for (i, f) in frames.iter().enumerate() {
-        let path = dir.join(format!("frame-{i:03}.png"));
-        write_atomic(&path, &png(f)?)?;
-        written.push(path);
-    }
-    if !frames.is_empty() {
-        let path = dir.join("animation.gif");
-        write_atomic(&path, &gif(frames, 200)?)?;
-        written.push(path);
-    }
-    Ok(written)
 }

@@ -206,11 +206,6 @@ pub fn sig4(v: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-/// A [`Duration`] in seconds, for APIs that take seconds.
-pub fn secs(d: Duration) -> f64 {
-    d.as_secs_f64()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
