@@ -78,6 +78,14 @@ pub enum Error {
         /// The encoder's reason.
         message: String,
     },
+    /// A profiler could not start or finish.
+    #[error("cannot {what}: {message}")]
+    Profiler {
+        /// What was being done ("start the sampling profiler", …).
+        what: &'static str,
+        /// Why not.
+        message: String,
+    },
 }
 
 impl Error {

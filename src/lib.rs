@@ -12,7 +12,13 @@
 //! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
 //! - [`machine`]: what a measurement ran on.
 //! - [`lessons`]: the registry of lessons.
+//! - [`profile`]: the profilers, with the [`instrument`] and [`profile`](macro@profile)
+//!   attributes.
 #![deny(missing_docs)]
+
+// The attributes' generated code names `::perflab`, which must resolve inside this crate
+// too (the lessons are compiled into it).
+extern crate self as perflab;
 
 pub mod cli;
 pub mod error;
@@ -22,9 +28,11 @@ pub mod lessons;
 pub mod machine;
 pub mod measure;
 pub mod params;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod snapshot;
 pub mod timing;
 
 pub use error::{Error, Result};
+pub use perflab_macros::{instrument, profile};

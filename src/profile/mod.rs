@@ -1,0 +1,34 @@
+//! The profiling toolkit: the Rust counterparts of cProfile + pstats, pyprof2calltree,
+//! line_profiler, memory_profiler + mprof and Scalene.
+//!
+//! - [`func`]: the function profiler behind `#[perflab::instrument]`.
+//! - [`lines`]: the line profiler behind `#[perflab::profile]`, with per-line memory.
+//! - [`alloc`]: the tracking global allocator.
+//! - [`memory`]: a run's peak, totals and memory timeline plot.
+//! - [`sample`]: pprof's sampling profiler: flamegraphs, `profile.pb`, differential
+//!   flamegraphs, a sampled line profile and annotated source.
+//! - [`ticks`]: the profilers' clock.
+
+pub mod alloc;
+pub mod func;
+pub mod lines;
+pub mod memory;
+pub mod sample;
+pub mod ticks;
+
+/// dhat's allocator, which the `dhat-heap` feature installs in place of the tracking one.
+#[cfg(feature = "dhat-heap")]
+pub use dhat::Alloc as DhatAlloc;
+
+/// With the `dhat-heap` feature, starts dhat's heap profiler, which writes
+/// `dhat-heap.json` (for the DHAT viewer) when the returned value is dropped at exit.
+#[cfg(feature = "dhat-heap")]
+pub fn dhat_heap() -> Option<dhat::Profiler> {
+    Some(dhat::Profiler::new_heap())
+}
+
+/// Without the `dhat-heap` feature there is no dhat profiler to start.
+#[cfg(not(feature = "dhat-heap"))]
+pub fn dhat_heap() -> Option<()> {
+    None
+}

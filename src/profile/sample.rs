@@ -1,0 +1,400 @@
+//! The sampling profiler (Scalene's and py-spy's role), on pprof: a `SIGPROF` timer
+//! interrupts the process `frequency` times per second of CPU time and records the stack
+//! of the thread it lands on. Nothing in the code is changed, so the cost is the handler's
+//! (measured in `benches/profiling.rs`).
+//!
+//! From the samples: a flamegraph (inferno), the pprof protobuf `profile.pb` (for
+//! `go tool pprof` and speedscope), a differential flamegraph of two runs, and a sampled
+//! line profile: each sample charged to the innermost frame that lies in this project's
+//! sources, through the line tables the release profile keeps, shown as a table and as
+//! annotated source HTML.
+
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+
+/// Sampling frequencies accepted, in hertz. Above a few kHz the timer's signal handling
+/// costs more than the samples are worth.
+pub const FREQUENCY: RangeInclusive<i32> = 1..=10_000;
+
+/// One frame of a sampled stack (an inlined function is a frame of its own).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Frame {
+    /// Demangled function name.
+    pub name: String,
+    /// Source file from the debug info, if any.
+    pub file: Option<PathBuf>,
+    /// Line in that file (0 when unknown).
+    pub line: u32,
+}
+
+/// Samples with the same stack on the same thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    /// Thread name (or id).
+    pub thread: String,
+    /// Frames, outermost first.
+    pub frames: Vec<Frame>,
+    /// Samples.
+    pub count: u64,
+}
+
+/// What a sampled run recorded.
+pub struct Samples {
+    /// Distinct stacks, most samples first.
+    pub stacks: Vec<Stack>,
+    /// The frequency asked for.
+    pub frequency: i32,
+    report: pprof::Report,
+}
+
+static SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` under pprof's sampler at `frequency` Hz.
+pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> {
+    if !FREQUENCY.contains(&frequency) {
+        return Err(Error::InvalidOption {
+            option: "--frequency".into(),
+            value: frequency.to_string(),
+            expected: format!("{} to {} Hz", FREQUENCY.start(), FREQUENCY.end()),
+        });
+    }
+    let _one_at_a_time = SESSION.lock().unwrap_or_else(|p| p.into_inner());
+    let fail = |what| {
+        move |e: pprof::Error| Error::Profiler {
+            what,
+            message: e.to_string(),
+        }
+    };
+    let guard = pprof::ProfilerGuardBuilder::default()
+        .frequency(frequency)
+        .blocklist(&["libc", "libgcc", "pthread", "vdso"])
+        .build()
+        .map_err(fail("start the sampling profiler"))?;
+    let result = f();
+    let report = guard
+        .report()
+        .build()
+        .map_err(fail("read the sampling profiler's report"))?;
+    drop(guard);
+    let mut merged: BTreeMap<(String, Vec<Frame>), u64> = BTreeMap::new();
+    for (frames, &count) in &report.data {
+        let stack: Vec<Frame> = frames
+            .frames
+            .iter()
+            .rev()
+            .flat_map(|symbols| symbols.iter().rev())
+            .map(|s| Frame {
+                name: s.name(),
+                file: s.filename.clone(),
+                line: s.lineno(),
+            })
+            .filter(|f| !is_profiler_frame(&f.name))
+            .collect();
+        *merged
+            .entry((frames.thread_name_or_id(), stack))
+            .or_default() += count.max(0) as u64;
+    }
+    let mut stacks: Vec<Stack> = merged
+        .into_iter()
+        .map(|((thread, frames), count)| Stack {
+            thread,
+            frames,
+            count,
+        })
+        .collect();
+    stacks.sort_by_key(|s| std::cmp::Reverse(s.count));
+    Ok((
+        result,
+        Samples {
+            stacks,
+            frequency,
+            report,
+        },
+    ))
+}
+
+/// pprof's own frames (its signal handler and the unwinder), which sit at the tip of
+/// some stacks.
+fn is_profiler_frame(name: &str) -> bool {
+    name.starts_with("pprof::") || name.starts_with("backtrace::") || name == "__restore_rt"
+}
+
+/// Drops the rust `::h0123…` hash a demangler may leave.
+fn short(name: &str) -> &str {
+    match name.rfind("::h") {
+        Some(i) if name[i + 3..].chars().all(|c| c.is_ascii_hexdigit()) && name.len() - i == 19 => {
+            &name[..i]
+        }
+        _ => name,
+    }
+}
+
+/// The path of `file` inside this project (`lessons/…`, `src/…`), if it is one of ours.
+pub fn project_path(file: &Path) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    (rel.is_relative() && ["lessons", "src", "tests", "benches"].contains(&first))
+        .then(|| rel.to_path_buf())
+}
+
+impl Samples {
+    /// All samples taken.
+    pub fn total(&self) -> u64 {
+        self.stacks.iter().map(|s| s.count).sum()
+    }
+
+    /// Folded stacks (`thread;outer;…;inner count`), inferno's input.
+    pub fn folded(&self) -> String {
+        let mut out = String::new();
+        for s in &self.stacks {
+            let mut line = s.thread.replace(';', ":");
+            for f in &s.frames {
+                line.push(';');
+                line.push_str(&short(&f.name).replace(';', ":"));
+            }
+            let _ = writeln!(out, "{line} {}", s.count);
+        }
+        out
+    }
+
+    /// Whether some sampled stack has a frame whose name contains `name`.
+    pub fn has_frame(&self, name: &str) -> bool {
+        self.stacks
+            .iter()
+            .any(|s| s.frames.iter().any(|f| f.name.contains(name)))
+    }
+
+    /// pprof's protobuf, encoded: `profile.pb`.
+    pub fn pprof(&self) -> Result<Vec<u8>> {
+        use pprof::protos::Message;
+        let profile = self.report.pprof().map_err(|e| Error::Profiler {
+            what: "build the pprof protobuf",
+            message: e.to_string(),
+        })?;
+        let mut bytes = Vec::new();
+        profile.encode(&mut bytes).map_err(|e| Error::Profiler {
+            what: "encode the pprof protobuf",
+            message: e.to_string(),
+        })?;
+        Ok(bytes)
+    }
+
+    /// Samples charged to lines of this project's sources: for each sample, the innermost
+    /// frame in a project file. Most samples first.
+    pub fn lines(&self) -> Vec<SampledLine> {
+        let mut counts: BTreeMap<(PathBuf, u32), u64> = BTreeMap::new();
+        for s in &self.stacks {
+            let hit = s.frames.iter().rev().find_map(|f| {
+                let file = project_path(f.file.as_deref()?)?;
+                (f.line > 0).then_some((file, f.line))
+            });
+            if let Some(key) = hit {
+                *counts.entry(key).or_default() += s.count;
+            }
+        }
+        let total = self.total().max(1) as f64;
+        let mut lines: Vec<SampledLine> = counts
+            .into_iter()
+            .map(|((file, line), samples)| SampledLine {
+                contents: source_line(&file, line).unwrap_or_default(),
+                file,
+                line,
+                samples,
+                share: samples as f64 / total,
+            })
+            .collect();
+        lines.sort_by(|a, b| b.samples.cmp(&a.samples).then(a.line.cmp(&b.line)));
+        lines
+    }
+}
+
+/// Samples on one source line.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SampledLine {
+    /// The file, relative to the project's root.
+    pub file: PathBuf,
+    /// Line number.
+    pub line: u32,
+    /// Samples whose innermost project frame was this line.
+    pub samples: u64,
+    /// Their share of all samples.
+    pub share: f64,
+    /// The source text.
+    pub contents: String,
+}
+
+fn read_source(file: &Path) -> Option<String> {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).ok()
+}
+
+fn source_line(file: &Path, line: u32) -> Option<String> {
+    let text = read_source(file)?;
+    text.lines()
+        .nth(line.checked_sub(1)? as usize)
+        .map(|l| l.trim().to_string())
+}
+
+/// The sampled line profile as a table: the `top` lines with most samples.
+pub fn lines_table(lines: &[SampledLine], total: u64, top: usize) -> String {
+    let mut out = String::new();
+    let in_project: u64 = lines.iter().map(|l| l.samples).sum();
+    let _ = writeln!(
+        out,
+        "{total} samples, {in_project} in this project's sources ({:.1} %); top {} lines:\n",
+        100.0 * in_project as f64 / total.max(1) as f64,
+        top.min(lines.len())
+    );
+    let rows: Vec<[String; 4]> = lines
+        .iter()
+        .take(top)
+        .map(|l| {
+            [
+                format!("{}:{}", l.file.display(), l.line),
+                l.samples.to_string(),
+                format!("{:.1}", 100.0 * l.share),
+                l.contents.clone(),
+            ]
+        })
+        .collect();
+    let head = ["File:Line", "Samples", "% Samples"];
+    let mut width = head.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{:<w0$}  {:>w1$}  {:>w2$}  Line Contents",
+        head[0],
+        head[1],
+        head[2],
+        w0 = width[0],
+        w1 = width[1],
+        w2 = width[2]
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:<w0$}  {:>w1$}  {:>w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = width[0],
+            w1 = width[1],
+            w2 = width[2]
+        );
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Annotated source HTML (Cython's `-a` view, shaded by samples): every project file with
+/// samples, each line shaded by its share of all samples, with the count and percentage in
+/// the margin.
+pub fn annotated_html(title: &str, lines: &[SampledLine], total: u64) -> String {
+    let mut files: Vec<&Path> = Vec::new();
+    for l in lines {
+        if !files.contains(&l.file.as_path()) {
+            files.push(&l.file);
+        }
+    }
+    let max_share = lines.iter().map(|l| l.share).fold(0.0, f64::max).max(1e-12);
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{t}</title><style>\
+         body{{font-family:sans-serif;margin:1.5em}}\
+         table{{border-collapse:collapse;font-family:monospace;font-size:13px}}\
+         td{{padding:0 .6em;white-space:pre}} td.n{{text-align:right;color:#666}}\
+         h2{{font-size:1.05em;margin-top:2em}}\
+         </style></head><body>\n<h1>{t}</h1>\n<p>{total} samples. Each line is shaded by its \
+         share of them (darkest: the hottest line, {max:.1} %); a sample counts on the \
+         innermost line of this project's code on its stack.</p>\n",
+        t = escape(title),
+        max = 100.0 * max_share
+    );
+    for file in files {
+        let Some(text) = read_source(file) else {
+            continue;
+        };
+        let _ = writeln!(
+            html,
+            "<h2>{}</h2>\n<table>",
+            escape(&file.display().to_string())
+        );
+        for (i, src) in text.lines().enumerate() {
+            let n = i as u32 + 1;
+            let hit = lines.iter().find(|l| l.file == file && l.line == n);
+            let (samples, pct, style) = match hit {
+                Some(l) => (
+                    l.samples.to_string(),
+                    format!("{:.1}%", 100.0 * l.share),
+                    format!(
+                        " style=\"background:rgba(255,140,0,{:.3})\"",
+                        0.08 + 0.8 * l.share / max_share
+                    ),
+                ),
+                None => (String::new(), String::new(), String::new()),
+            };
+            let _ = writeln!(
+                html,
+                "<tr{style}><td class=\"n\">{n}</td><td class=\"n\">{samples}</td>\
+                 <td class=\"n\">{pct}</td><td>{}</td></tr>",
+                escape(src)
+            );
+        }
+        let _ = writeln!(html, "</table>");
+    }
+    html.push_str("</body></html>\n");
+    html
+}
+
+/// A flamegraph SVG of folded stacks.
+pub fn flamegraph(folded: &str, title: &str, count_name: &str) -> Result<Vec<u8>> {
+    let mut options = inferno::flamegraph::Options::default();
+    options.title = title.to_string();
+    options.count_name = count_name.to_string();
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut options, folded.lines(), &mut svg).map_err(|e| {
+        Error::Profiler {
+            what: "draw the flamegraph",
+            message: e.to_string(),
+        }
+    })?;
+    Ok(svg)
+}
+
+/// A differential flamegraph: the shape of `after`, each frame coloured by how its share
+/// of samples changed from `before` (red grew, blue shrank); counts are normalised so runs
+/// of different lengths compare.
+pub fn differential(before: &str, after: &str, title: &str) -> Result<Vec<u8>> {
+    let fail = |e: &dyn std::fmt::Display| Error::Profiler {
+        what: "draw the differential flamegraph",
+        message: e.to_string(),
+    };
+    let mut diff = Vec::new();
+    let options = inferno::differential::Options {
+        normalize: true,
+        ..Default::default()
+    };
+    inferno::differential::from_readers(options, before.as_bytes(), after.as_bytes(), &mut diff)
+        .map_err(|e| fail(&e))?;
+    let mut fg = inferno::flamegraph::Options::default();
+    fg.title = title.to_string();
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_reader(&mut fg, diff.as_slice(), &mut svg).map_err(|e| fail(&e))?;
+    Ok(svg)
+}
