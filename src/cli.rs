@@ -49,6 +49,14 @@ enum Command {
         #[command(flatten)]
         args: TimeitArgs,
     },
+    /// Profile one variant: functions (cProfile), lines and memory (line_profiler,
+    /// memory_profiler), sampled stacks (flamegraphs, pprof); or `--diff A B`.
+    Profile {
+        /// Lesson name.
+        lesson: String,
+        #[command(flatten)]
+        args: ProfileArgs,
+    },
     /// Compare every lesson and write the tables under reports/.
     Tour(TourArgs),
 }
@@ -70,6 +78,8 @@ enum LessonCommand {
     Compare(CompareArgs),
     /// Time one variant like %timeit.
     Timeit(TimeitArgs),
+    /// Profile one variant (functions, lines, memory, sampled stacks), or `--diff A B`.
+    Profile(ProfileArgs),
 }
 
 /// Output format.
@@ -144,6 +154,49 @@ struct TimeitArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+struct ProfileArgs {
+    /// Variant to profile.
+    #[arg(short, long, required_unless_present = "diff")]
+    variant: Option<String>,
+    /// The function profiler: pstats table, callgrind file, instrumented flamegraph.
+    #[arg(long)]
+    functions: bool,
+    /// The line profiler (#[perflab::profile]), with memory per line.
+    #[arg(long)]
+    lines: bool,
+    /// The run's memory: peak, totals, timeline plot.
+    #[arg(long)]
+    memory: bool,
+    /// The sampling profiler: flamegraph, profile.pb, sampled line profile.
+    #[arg(long)]
+    flamegraph: bool,
+    /// A differential flamegraph of two variants, A before and B after.
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with_all = ["variant", "functions", "lines", "memory", "flamegraph"])]
+    diff: Vec<String>,
+    /// Folder for the files [default: reports/<lesson>/<variant> or reports/<lesson>/diff-A-B].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Order of the function table.
+    #[arg(long, value_enum, default_value = "cumtime")]
+    sort: crate::profile::func::SortKey,
+    /// Rows of the function and sampled-line tables.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    top: u64,
+    /// Samples per second of CPU time for the sampling profiler.
+    #[arg(long, default_value_t = 1000, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    frequency: i32,
+    /// Steps of each profiled run [default: what fits in --budget; the line profiler runs a tenth].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    steps: Option<u64>,
+    /// Seconds an unprofiled run may take, to choose the steps.
+    #[arg(long, default_value_t = 2.0, value_parser = positive_seconds, allow_hyphen_values = true)]
+    budget: f64,
+    /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
 struct TourArgs {
     /// Folder for the tables.
     #[arg(long, default_value = "reports")]
@@ -164,6 +217,7 @@ const BASELINE_BUDGET: f64 = 0.3;
 
 /// Entry point of the `perflab` binary.
 pub fn main() -> ExitCode {
+    let _heap = crate::profile::dhat_heap();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_exit(e),
@@ -173,6 +227,7 @@ pub fn main() -> ExitCode {
 
 /// Entry point of a lesson's own binary.
 pub fn lesson_main(name: &'static str) -> ExitCode {
+    let _heap = crate::profile::dhat_heap();
     let lesson = match lessons::find(name) {
         Ok(l) => l,
         Err(e) => return finish(Err(e.into())),
@@ -206,6 +261,10 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
             args,
         },
         LessonCommand::Timeit(args) => Command::Timeit {
+            lesson: lesson_name,
+            args,
+        },
+        LessonCommand::Profile(args) => Command::Profile {
             lesson: lesson_name,
             args,
         },
@@ -256,8 +315,68 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Run { lesson, args } => run(lessons::find(&lesson)?, &args, out),
         Command::Compare { lesson, args } => compare(lessons::find(&lesson)?, &args, out),
         Command::Timeit { lesson, args } => time_it(lessons::find(&lesson)?, &args, out),
+        Command::Profile { lesson, args } => profile(lessons::find(&lesson)?, &args, out),
         Command::Tour(args) => tour(&args, out),
     }
+}
+
+fn profile(lesson: &dyn Lesson, args: &ProfileArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::profile::run;
+    let params = lesson.parse_params(&args.params)?;
+    let prepared = lesson.prepare(&params)?;
+    let diff = match args.diff.as_slice() {
+        [a, b] => Some((lesson.variant_index(a)?, lesson.variant_index(b)?)),
+        _ => None,
+    };
+    let variant = match (&args.variant, diff) {
+        (Some(v), _) => lesson.variant_index(v)?,
+        (None, Some((a, _))) => a,
+        (None, None) => anyhow::bail!("give --variant V or --diff A B"),
+    };
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let leaf = match diff {
+            Some(_) => format!("diff-{}-{}", args.diff[0], args.diff[1]),
+            None => lesson.variants()[variant].name.to_string(),
+        };
+        Path::new("reports").join(lesson.name()).join(leaf)
+    });
+    // Fail on an unwritable folder before spending any time.
+    run::ready_folder(&dir)?;
+    let (steps, line_steps) = match args.steps {
+        Some(n) => (n as usize, (n as usize / 10).max(1)),
+        None => {
+            let mut s = run::steps_for(prepared.as_ref(), variant, args.budget)?;
+            if let Some((_, b)) = diff {
+                let t = run::steps_for(prepared.as_ref(), b, args.budget)?;
+                s = (s.0.min(t.0), s.1.min(t.1));
+            }
+            s
+        }
+    };
+    let none = !(args.functions || args.lines || args.memory || args.flamegraph);
+    let options = run::Options {
+        functions: args.functions || none,
+        lines: args.lines || none,
+        memory: args.memory || none,
+        flamegraph: args.flamegraph || none,
+        sort: args.sort,
+        top: args.top as usize,
+        frequency: args.frequency,
+        steps,
+        line_steps,
+        out: dir,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let done = match diff {
+        Some((a, b)) => run::diff(lesson, prepared.as_ref(), a, b, &options)?,
+        None => run::profile(lesson, prepared.as_ref(), variant, &options)?,
+    };
+    write!(out, "{}", done.text)?;
+    writeln!(out, "wrote:")?;
+    for f in &done.files {
+        writeln!(out, "  {}", f.display())?;
+    }
+    Ok(())
 }
 
 fn list(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<()> {

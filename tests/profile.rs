@@ -2,7 +2,7 @@
 //! exact byte increments per line, counts summed over rayon workers, sampled stacks that
 //! contain the hot kernel, and a callgrind file that reads back consistently.
 
-use perflab::profile::{func, lines, memory, sample};
+use perflab::profile::{func, lines, lines_sampled, memory, sample};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -312,8 +312,8 @@ fn hot_kernel_for_sampling(n: u64) -> f64 {
 
 #[test]
 fn sampled_flamegraph_contains_the_hot_kernel() {
-    let start = std::time::Instant::now();
     let (_, samples) = sample::record(997, || {
+        let start = std::time::Instant::now();
         // Linux delivers the profiling timer at most once per scheduler tick (250 Hz on
         // this machine's kernel), so spin long enough for dozens of samples even at 100 Hz.
         while start.elapsed().as_secs_f64() < 0.6 {
@@ -327,14 +327,51 @@ fn sampled_flamegraph_contains_the_hot_kernel() {
     let svg = sample::flamegraph(&folded, "test", "samples").unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("hot_kernel_for_sampling"));
-    let lines = samples.lines();
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.file.ends_with("tests/profile.rs") && l.contents.contains("sqrt")),
-        "{lines:?}"
-    );
     assert!(!samples.pprof().unwrap().is_empty());
     assert!(sample::record(0, || ()).is_err());
     assert!(sample::record(20_000, || ()).is_err());
+}
+
+/// Two loops in one function, the first doing four times the work of the second.
+#[inline(never)]
+fn two_loops(n: u64) -> f64 {
+    let mut a = 0.0;
+    for i in 0..4 * n {
+        a += black_box(i as f64).sqrt(); // heavy loop
+    }
+    let mut b = 0.0;
+    for i in 0..n {
+        b += black_box(i as f64).sqrt(); // light loop
+    }
+    a + b
+}
+
+#[test]
+fn sampled_lines_follow_the_work() {
+    let (_, sampled) = lines_sampled::record(1000, || {
+        let start = std::time::Instant::now();
+        while start.elapsed().as_secs_f64() < 0.8 {
+            black_box(two_loops(black_box(100_000)));
+        }
+    })
+    .unwrap();
+    let on = |needle: &str| -> u64 {
+        sampled
+            .lines
+            .iter()
+            .filter(|l| l.file.ends_with("tests/profile.rs") && l.contents.contains(needle))
+            .map(|l| l.samples)
+            .sum()
+    };
+    let (heavy, light) = (on("heavy loop"), on("light loop"));
+    assert!(sampled.total >= 20, "{sampled:?}");
+    assert!(
+        heavy > 2 * light && light > 0,
+        "heavy {heavy}, light {light}: {sampled:?}"
+    );
+    let html = sample::annotated_html("t", &sampled.lines, sampled.total);
+    assert!(html.contains("heavy loop") && html.contains("rgba(255,140,0,"));
+    let table = sample::lines_table(&sampled.lines, sampled.total, 5);
+    assert!(table.contains("tests/profile.rs:"), "{table}");
+    assert!(lines_sampled::record(0, || ()).is_err());
 }

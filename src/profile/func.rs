@@ -410,7 +410,9 @@ impl Profile {
                     index[s] = functions.len();
                     functions.push(Function {
                         name: format!("{module}::{}", site.name),
-                        file: site.file.to_string(),
+                        file: crate::profile::sample::tidy(site.file.as_ref())
+                            .display()
+                            .to_string(),
                         line: site.line,
                     });
                 }

@@ -318,7 +318,9 @@ impl Session {
                 let text: Vec<&str> = site.source.lines().collect();
                 ProfiledFn {
                     name: format!("{module}::{}", site.name),
-                    file: site.file.to_string(),
+                    file: crate::profile::sample::tidy(site.file.as_ref())
+                        .display()
+                        .to_string(),
                     calls: f.calls,
                     seconds: ticks::seconds(f.ticks),
                     memory,

@@ -6,13 +6,17 @@
 //! - [`alloc`]: the tracking global allocator.
 //! - [`memory`]: a run's peak, totals and memory timeline plot.
 //! - [`sample`]: pprof's sampling profiler: flamegraphs, `profile.pb`, differential
-//!   flamegraphs, a sampled line profile and annotated source.
+//!   flamegraphs; tables and annotated source for the sampled line profile.
+//! - [`lines_sampled`]: the sampled line profile (instruction pointers → source lines).
+//! - [`run`]: profiling a lesson variant with any of them (`perflab profile`).
 //! - [`ticks`]: the profilers' clock.
 
 pub mod alloc;
 pub mod func;
 pub mod lines;
+pub mod lines_sampled;
 pub mod memory;
+pub mod run;
 pub mod sample;
 pub mod ticks;
 

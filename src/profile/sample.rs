@@ -4,9 +4,8 @@
 //! (measured in `benches/profiling.rs`).
 //!
 //! From the samples: a flamegraph (inferno), the pprof protobuf `profile.pb` (for
-//! `go tool pprof` and speedscope), a differential flamegraph of two runs, and a sampled
-//! line profile: each sample charged to the innermost frame that lies in this project's
-//! sources, through the line tables the release profile keeps, shown as a table and as
+//! `go tool pprof` and speedscope) and a differential flamegraph of two runs. The sampled
+//! line profile ([`crate::profile::lines_sampled`]) is shown here as a table and as
 //! annotated source HTML.
 
 use crate::error::{Error, Result};
@@ -52,6 +51,11 @@ pub struct Samples {
 
 static SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Held while a sampler owns `SIGPROF` (pprof's or the line sampler's): one at a time.
+pub(crate) fn sampler_lock() -> std::sync::MutexGuard<'static, ()> {
+    SESSION.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Runs `f` under pprof's sampler at `frequency` Hz.
 pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> {
     if !FREQUENCY.contains(&frequency) {
@@ -61,7 +65,7 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
             expected: format!("{} to {} Hz", FREQUENCY.start(), FREQUENCY.end()),
         });
     }
-    let _one_at_a_time = SESSION.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_at_a_time = sampler_lock();
     let fail = |what| {
         move |e: pprof::Error| Error::Profiler {
             what,
@@ -132,13 +136,30 @@ fn short(name: &str) -> &str {
     }
 }
 
-/// The path of `file` inside this project (`lessons/…`, `src/…`), if it is one of ours.
+/// The path of `file` inside this project (`lessons/…`, `src/…`), if it is one of ours;
+/// `src/../lessons/x.rs` (how the lessons, compiled into the library, are named) becomes
+/// `lessons/x.rs`.
 pub fn project_path(file: &Path) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rel = file.strip_prefix(root).unwrap_or(file);
+    let rel = tidy(file.strip_prefix(root).unwrap_or(file));
     let first = rel.components().next()?.as_os_str().to_str()?;
-    (rel.is_relative() && ["lessons", "src", "tests", "benches"].contains(&first))
-        .then(|| rel.to_path_buf())
+    (rel.is_relative() && ["lessons", "src", "tests", "benches"].contains(&first)).then_some(rel)
+}
+
+/// `a/../b` → `b`, `./a` → `a`, without touching the file system.
+pub fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.iter().collect()
 }
 
 impl Samples {
@@ -182,34 +203,6 @@ impl Samples {
         })?;
         Ok(bytes)
     }
-
-    /// Samples charged to lines of this project's sources: for each sample, the innermost
-    /// frame in a project file. Most samples first.
-    pub fn lines(&self) -> Vec<SampledLine> {
-        let mut counts: BTreeMap<(PathBuf, u32), u64> = BTreeMap::new();
-        for s in &self.stacks {
-            let hit = s.frames.iter().rev().find_map(|f| {
-                let file = project_path(f.file.as_deref()?)?;
-                (f.line > 0).then_some((file, f.line))
-            });
-            if let Some(key) = hit {
-                *counts.entry(key).or_default() += s.count;
-            }
-        }
-        let total = self.total().max(1) as f64;
-        let mut lines: Vec<SampledLine> = counts
-            .into_iter()
-            .map(|((file, line), samples)| SampledLine {
-                contents: source_line(&file, line).unwrap_or_default(),
-                file,
-                line,
-                samples,
-                share: samples as f64 / total,
-            })
-            .collect();
-        lines.sort_by(|a, b| b.samples.cmp(&a.samples).then(a.line.cmp(&b.line)));
-        lines
-    }
 }
 
 /// Samples on one source line.
@@ -231,7 +224,7 @@ fn read_source(file: &Path) -> Option<String> {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).ok()
 }
 
-fn source_line(file: &Path, line: u32) -> Option<String> {
+pub(crate) fn source_line(file: &Path, line: u32) -> Option<String> {
     let text = read_source(file)?;
     text.lines()
         .nth(line.checked_sub(1)? as usize)
@@ -242,6 +235,10 @@ fn source_line(file: &Path, line: u32) -> Option<String> {
 pub fn lines_table(lines: &[SampledLine], total: u64, top: usize) -> String {
     let mut out = String::new();
     let in_project: u64 = lines.iter().map(|l| l.samples).sum();
+    if total == 0 {
+        return "no samples: the run was shorter than one sampling interval of CPU time\n"
+            .to_string();
+    }
     let _ = writeln!(
         out,
         "{total} samples, {in_project} in this project's sources ({:.1} %); top {} lines:\n",

@@ -9,6 +9,7 @@ unsafe extern "C" {
 }
 
 /// Runs `steps` steps in C, in place.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     assert_eq!(rho.len(), n * n, "the state is an npnts × npnts grid");

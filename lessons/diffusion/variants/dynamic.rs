@@ -69,6 +69,7 @@ fn float_op(op: Op, x: f64, y: f64) -> f64 {
 
 /// Runs `steps` steps on a list of lists of objects.
 #[allow(clippy::needless_range_loop)] // index loops are what this variant shows
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let float = |v: f64| Rc::new(Object::Float(v));

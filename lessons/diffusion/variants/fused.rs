@@ -10,6 +10,7 @@ use super::loops::stencil;
 /// One step for a block of whole rows: `src` holds the block with one extra row above and
 /// below, `dst` receives the block's new rows (boundary columns zero). Shared by `fused`,
 /// `prange` and `parallel`.
+#[perflab::instrument]
 pub(super) fn pass(src: &[f64], dst: &mut [f64], n: usize, coef: f64) {
     let len = dst.len();
     debug_assert_eq!(src.len(), len + 2 * n);
@@ -29,6 +30,7 @@ pub(super) fn pass(src: &[f64], dst: &mut [f64], n: usize, coef: f64) {
 }
 
 /// Runs `steps` steps with two buffers.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let mut next = rho.clone();

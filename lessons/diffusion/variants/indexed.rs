@@ -5,6 +5,7 @@
 use super::Diffusion;
 
 /// Runs `steps` steps on the flat grid in place.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let mut lap = vec![0.0; n * n];

@@ -46,6 +46,7 @@ pub(super) fn sweep(src: &[f64], dst: &mut [f64], first: usize, n: usize, coef: 
 }
 
 /// Runs `steps` steps with two buffers.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let mut next = rho.clone();

@@ -51,6 +51,7 @@ struct Edges {
 }
 
 /// Runs `steps` steps with one block of rows per thread.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let rows = n - 2;

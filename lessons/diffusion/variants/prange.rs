@@ -10,6 +10,7 @@ use super::fused::pass;
 use rayon::prelude::*;
 
 /// Runs `steps` steps, each step's rows shared among rayon's threads.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let rows = n - 2;

@@ -11,6 +11,7 @@ use super::Diffusion;
 use ndarray::{Array2, s};
 
 /// Runs `steps` steps on an ndarray grid.
+#[perflab::instrument]
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;
     let mut grid = Array2::from_shape_vec((n, n), std::mem::take(rho))
