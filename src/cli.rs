@@ -342,17 +342,12 @@ fn profile(lesson: &dyn Lesson, args: &ProfileArgs, out: &mut dyn Write) -> anyh
     });
     // Fail on an unwritable folder before spending any time.
     run::ready_folder(&dir)?;
-    let (steps, line_steps) = match args.steps {
-        Some(n) => (n as usize, (n as usize / 10).max(1)),
-        None => {
-            let mut s = run::steps_for(prepared.as_ref(), variant, args.budget)?;
-            if let Some((_, b)) = diff {
-                let t = run::steps_for(prepared.as_ref(), b, args.budget)?;
-                s = (s.0.min(t.0), s.1.min(t.1));
-            }
-            s
-        }
+    let full = prepared.steps().max(1);
+    let steps_of = |v: usize| match args.steps {
+        Some(n) => Ok(((n as usize).min(full), (n as usize / 10).clamp(1, full))),
+        None => run::steps_for(prepared.as_ref(), v, args.budget),
     };
+    let (steps, line_steps) = steps_of(variant)?;
     let none = !(args.functions || args.lines || args.memory || args.flamegraph);
     let options = run::Options {
         functions: args.functions || none,
@@ -368,7 +363,10 @@ fn profile(lesson: &dyn Lesson, args: &ProfileArgs, out: &mut dyn Write) -> anyh
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let done = match diff {
-        Some((a, b)) => run::diff(lesson, prepared.as_ref(), a, b, &options)?,
+        Some((a, b)) => {
+            let steps = [steps, steps_of(b)?.0];
+            run::diff(lesson, prepared.as_ref(), [a, b], steps, &options)?
+        }
         None => run::profile(lesson, prepared.as_ref(), variant, &options)?,
     };
     write!(out, "{}", done.text)?;

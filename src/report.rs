@@ -151,8 +151,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".perflab-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".perflab-");
+    // A report is for reading: rw-r--r-- (before the umask), not a temp file's rw-------.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io("write in", dir, e))?;
     tmp.write_all(bytes)

@@ -250,6 +250,48 @@ fn bad_input_is_one_line_and_exit_2() {
             &["timeit", "diffusion", "--variant", "loops", "-r", "0"],
             "0 is not in 1..=1000",
         ),
+        (
+            &["profile", "nope", "--variant", "loops"],
+            "unknown lesson 'nope' (valid: diffusion)",
+        ),
+        (
+            &["profile", "diffusion", "--variant", "fast"],
+            "unknown variant 'fast' of diffusion (valid: dynamic,",
+        ),
+        (
+            &[
+                "profile",
+                "diffusion",
+                "--variant",
+                "loops",
+                "--frequency",
+                "0",
+            ],
+            "0 is not in 1..=10000",
+        ),
+        (
+            &[
+                "profile",
+                "diffusion",
+                "--variant",
+                "loops",
+                "--frequency",
+                "20000",
+            ],
+            "20000 is not in 1..=10000",
+        ),
+        (
+            &["profile", "diffusion", "--diff", "loops", "quick"],
+            "unknown variant 'quick' of diffusion (valid: dynamic,",
+        ),
+        (
+            &["profile", "diffusion", "--diff", "loops"],
+            "--diff <A> <B>",
+        ),
+        (
+            &["profile", "diffusion"],
+            "the following required arguments were not provided",
+        ),
     ];
     for (a, want) in cases {
         let o = perflab(a, dir.path());
@@ -363,4 +405,147 @@ fn help_and_version_exit_0() {
     assert!(ok(&perflab(&["--help"], dir.path())).contains("compare"));
     assert!(ok(&lesson_bin(&["--help"], dir.path())).contains("2-D diffusion"));
     assert!(ok(&perflab(&["--version"], dir.path())).contains("perflab"));
+}
+
+#[test]
+fn profile_writes_every_report_and_prints_the_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = perflab(
+        &[
+            "profile",
+            "diffusion",
+            "--variant",
+            "nested",
+            "-p",
+            "dx=0.1",
+            "-p",
+            "runtime=100",
+            "--steps",
+            "1000",
+        ],
+        dir.path(),
+    );
+    let text = ok(&o);
+    for want in [
+        "ncalls",
+        "tottime",
+        "lessons/diffusion/variants/nested.rs:",
+        "(nested::step)",
+        "Line #",
+        "Mem usage  Increment",
+        "grid[i][j] += coef * lap[i][j];",
+        "peak heap",
+        "samples",
+        "Line Contents",
+    ] {
+        assert!(text.contains(want), "no {want:?} in:\n{text}");
+    }
+    // step is called once per step, from run.
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("1000 ") && l.ends_with("(nested::step)")),
+        "{text}"
+    );
+    let out = dir.path().join("reports/diffusion/nested");
+    for file in [
+        "functions.txt",
+        "callgrind.out.nested",
+        "functions.folded",
+        "functions.svg",
+        "lines.txt",
+        "memory.txt",
+        "memory.svg",
+        "samples.folded",
+        "flamegraph.svg",
+        "profile.pb",
+        "sampled-lines.txt",
+        "annotated.html",
+    ] {
+        let path = out.join(file);
+        assert!(path.metadata().is_ok_and(|m| m.len() > 0), "{file} missing");
+    }
+    let callgrind = std::fs::read_to_string(out.join("callgrind.out.nested")).unwrap();
+    assert!(callgrind.contains("fn=(2) nested::step") || callgrind.contains("nested::step"));
+    assert!(callgrind.contains("calls=1000 "));
+    // No temp files left behind.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.starts_with('.'), "left {name}");
+    }
+
+    // One profiler, its own folder, through the lesson's binary.
+    let o = lesson_bin(
+        &[
+            "profile",
+            "--variant",
+            "parallel",
+            "--functions",
+            "-p",
+            "dx=0.5",
+            "--steps",
+            "50",
+            "--out",
+            "p",
+        ],
+        dir.path(),
+    );
+    let text = ok(&o);
+    assert!(
+        text.contains("(fused::pass)") && !text.contains("Line #"),
+        "{text}"
+    );
+    assert!(dir.path().join("p/functions.svg").exists());
+    assert!(!dir.path().join("p/memory.svg").exists());
+}
+
+#[test]
+fn profile_diff_draws_a_differential_flamegraph() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = perflab(
+        &[
+            "profile",
+            "diffusion",
+            "--diff",
+            "nested",
+            "fused",
+            "-p",
+            "dx=0.2",
+            "-p",
+            "runtime=1000",
+            "--budget",
+            "0.3",
+        ],
+        dir.path(),
+    );
+    let text = ok(&o);
+    assert!(
+        text.contains("nested:") && text.contains("fused:"),
+        "{text}"
+    );
+    let out = dir.path().join("reports/diffusion/diff-nested-fused");
+    let svg = std::fs::read_to_string(out.join("diff.svg")).unwrap();
+    assert!(svg.starts_with("<?xml") && svg.contains("fused against nested"));
+    assert!(out.join("nested.folded").exists() && out.join("fused.folded").exists());
+}
+
+#[test]
+fn profile_to_an_unwritable_folder_fails_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "not a folder").unwrap();
+    let o = perflab(
+        &[
+            "profile",
+            "diffusion",
+            "--variant",
+            "loops",
+            "--out",
+            "file/sub",
+        ],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot create folder file/sub"), "{err}");
+    assert!(o.stdout.is_empty());
 }

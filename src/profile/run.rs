@@ -205,13 +205,13 @@ pub fn profile(
     Ok(p)
 }
 
-/// A differential flamegraph of variants `a` (before) and `b` (after), each sampled in a
-/// run of `o.steps` steps.
+/// A differential flamegraph of variants `a` (before) and `b` (after), sampled in runs of
+/// `steps[0]` and `steps[1]` steps (counts are normalised, so the runs may differ).
 pub fn diff(
     lesson: &dyn Lesson,
     prepared: &dyn Prepared,
-    a: usize,
-    b: usize,
+    [a, b]: [usize; 2],
+    steps: [usize; 2],
     o: &Options,
 ) -> Result<Profiled> {
     ready_folder(&o.out)?;
@@ -220,18 +220,27 @@ pub fn diff(
     let (na, nb) = (names[a].name, names[b].name);
     let mut p = Profiled::default();
     let mut folded = Vec::new();
-    for v in [a, b] {
+    for (v, steps) in [(a, steps[0]), (b, steps[1])] {
         let (outcome, samples) =
-            sample::record(o.frequency, || prepared.run(v, o.steps, &clock, None))?;
+            sample::record(o.frequency, || prepared.run(v, steps, &clock, None))?;
         outcome?;
+        if samples.total() == 0 {
+            return Err(Error::Profiler {
+                what: "draw the differential flamegraph",
+                message: format!(
+                    "no samples of {}: its run of {steps} steps took less than one sampling \
+                     interval of CPU time (raise --budget or --steps)",
+                    names[v].name
+                ),
+            });
+        }
         let f = samples.folded();
         p.write(&o.out, &format!("{}.folded", names[v].name), f.as_bytes())?;
         let _ = writeln!(
             p.text,
-            "{:>10}: {} samples in a run of {} steps",
+            "{:>10}: {} samples in a run of {steps} steps",
             names[v].name,
             samples.total(),
-            o.steps
         );
         folded.push(f);
     }
