@@ -4,10 +4,15 @@
 //! the steps that fit in `BUDGET` seconds (calibrated as `perflab compare` does).
 //!
 //! `cargo bench --bench lessons -- diffusion/loops` runs one benchmark.
+//!
+//! pprof's criterion profiler is plugged in: `cargo bench --bench lessons -- --profile-time 5`
+//! profiles each benchmark for 5 s instead of timing it and writes
+//! `target/criterion/<group>/<bench>/profile/flamegraph.svg`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use perflab::measure::calibrate;
 use perflab::timing::RealClock;
+use pprof::criterion::{Output, PProfProfiler};
 use std::time::Duration;
 
 /// Seconds one iteration may take.
@@ -49,5 +54,14 @@ fn lessons(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, lessons);
+/// Criterion with pprof's profiler for `--profile-time`, sampling at 1 kHz.
+fn config() -> Criterion {
+    Criterion::default().with_profiler(PProfProfiler::new(1000, Output::Flamegraph(None)))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = lessons
+}
 criterion_main!(benches);

@@ -137,6 +137,8 @@ struct Open {
     node: u32,
     start: u64,
     children: u64,
+    /// The child last entered from here, tried first: loops call the same function again.
+    hint: (u32, u32),
 }
 
 struct Local {
@@ -185,19 +187,24 @@ fn enter_enabled(site: &'static Site) -> bool {
         .try_with(|local| {
             let mut guard = local.borrow_mut();
             let l = &mut *guard;
-            let parent = match l.stack.last() {
-                Some(open) => open.node,
+            let node = match l.stack.last_mut() {
+                Some(open) if open.hint.0 == id => open.hint.1,
+                Some(open) => {
+                    let tree = l.held.as_mut().expect("held while the stack is not empty");
+                    let node = tree.child(open.node, id);
+                    open.hint = (id, node);
+                    node
+                }
                 None => {
-                    l.held = Some(l.tree.lock_arc());
-                    0
+                    let tree = l.held.insert(l.tree.lock_arc());
+                    tree.child(0, id)
                 }
             };
-            let tree = l.held.as_mut().expect("held while the stack is not empty");
-            let node = tree.child(parent, id);
             l.stack.push(Open {
                 node,
                 start: ticks::now(),
                 children: 0,
+                hint: (0, 0),
             });
         })
         .is_ok()

@@ -153,7 +153,7 @@ impl Local {
                 l.ticks += t.saturating_sub(c.t);
                 l.bytes += bytes - c.bytes;
                 l.allocations += allocations - c.allocations;
-                l.mem = l.mem.max(alloc::live());
+                l.mem = l.mem.max(alloc::live_batched());
             }
         }
         c.t = t;
@@ -364,7 +364,8 @@ pub struct Line {
     pub increment: i64,
     /// Allocations made while it ran.
     pub allocations: u64,
-    /// The most bytes live in the process at the end of any of its hits.
+    /// The most bytes live in the process at the end of any of its hits (as threads
+    /// report them: within [`alloc::BATCH`] bytes per thread).
     pub mem_usage: Option<i64>,
     /// The source text.
     pub contents: String,
