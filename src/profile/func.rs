@@ -142,25 +142,28 @@ struct Open {
 }
 
 struct Local {
-    tree: Arc<Mutex<Tree>>,
+    tree: Option<Arc<Mutex<Tree>>>,
     held: Option<ArcMutexGuard<RawMutex, Tree>>,
     stack: Vec<Open>,
 }
 
 impl Local {
-    fn new() -> Local {
-        let tree = Arc::new(Mutex::new(Tree::new()));
-        lock(&THREADS).push(Arc::clone(&tree));
-        Local {
-            tree,
-            held: None,
-            stack: Vec::with_capacity(64),
-        }
+    /// Takes this thread's tree's lock, making and registering the tree on first use.
+    #[cold]
+    fn hold(&mut self) -> &mut ArcMutexGuard<RawMutex, Tree> {
+        let tree = self.tree.get_or_insert_with(|| {
+            let tree = Arc::new(Mutex::new(Tree::new()));
+            lock(&THREADS).push(Arc::clone(&tree));
+            tree
+        });
+        self.held.insert(tree.lock_arc())
     }
 }
 
 thread_local! {
-    static LOCAL: RefCell<Local> = RefCell::new(Local::new());
+    static LOCAL: RefCell<Local> = const {
+        RefCell::new(Local { tree: None, held: None, stack: Vec::new() })
+    };
 }
 
 /// An open call of an instrumented function; closing it (on drop) records the call.
@@ -195,10 +198,7 @@ fn enter_enabled(site: &'static Site) -> bool {
                     open.hint = (id, node);
                     node
                 }
-                None => {
-                    let tree = l.held.insert(l.tree.lock_arc());
-                    tree.child(0, id)
-                }
+                None => l.hold().child(0, id),
             };
             l.stack.push(Open {
                 node,
