@@ -12,6 +12,7 @@
 //! KCachegrind's callgrind format ([`Profile::callgrind`]) and folded stacks for inferno
 //! ([`Profile::folded`]).
 
+use crate::profile::registry::{Sites, display_file, id_of, lock, name_matches, qualified};
 use crate::profile::ticks;
 use crate::timing::format_seconds;
 use parking_lot::lock_api::ArcMutexGuard;
@@ -51,35 +52,14 @@ impl Site {
     /// This site's number (1-based), registering it on first use.
     #[inline]
     fn id(&'static self) -> u32 {
-        match self.id.load(Relaxed) {
-            0 => self.register(),
-            id => id,
-        }
-    }
-
-    #[cold]
-    fn register(&'static self) -> u32 {
-        let mut sites = lock(&SITES);
-        match self.id.load(Relaxed) {
-            0 => {
-                sites.push(self);
-                let id = sites.len() as u32;
-                self.id.store(id, Relaxed);
-                id
-            }
-            id => id,
-        }
+        id_of(self, &self.id, &SITES)
     }
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
-static SITES: std::sync::Mutex<Vec<&'static Site>> = std::sync::Mutex::new(Vec::new());
+static SITES: Sites<Site> = Sites::new(Vec::new());
 static THREADS: std::sync::Mutex<Vec<Arc<Mutex<Tree>>>> = std::sync::Mutex::new(Vec::new());
 static SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn lock<T>(m: &'static std::sync::Mutex<T>) -> MutexGuard<'static, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// One thread's call tree. Node 0 is the thread itself.
 #[derive(Debug, Clone)]
@@ -413,13 +393,10 @@ impl Profile {
                 let s = n.site as usize;
                 if index[s] == usize::MAX {
                     let site = sites[s - 1];
-                    let module = site.module.rsplit("::").next().unwrap_or(site.module);
                     index[s] = functions.len();
                     functions.push(Function {
-                        name: format!("{module}::{}", site.name),
-                        file: crate::profile::sample::tidy(site.file.as_ref())
-                            .display()
-                            .to_string(),
+                        name: qualified(site.module, site.name),
+                        file: display_file(site.file),
                         line: site.line,
                     });
                 }
@@ -520,12 +497,9 @@ impl Profile {
 
     /// The index of the function whose qualified name is `name` or ends with `::name`.
     pub fn function(&self, name: &str) -> Option<usize> {
-        self.functions.iter().position(|f| {
-            f.name == name
-                || f.name
-                    .strip_suffix(name)
-                    .is_some_and(|rest| rest.ends_with("::"))
-        })
+        self.functions
+            .iter()
+            .position(|f| name_matches(&f.name, name))
     }
 
     /// Calls of every function, recursive ones included.

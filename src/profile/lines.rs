@@ -10,6 +10,7 @@
 //! allocator) and notes the live heap. A call to another profiled function is charged to
 //! the calling line, callee included.
 
+use crate::profile::registry::{Sites, display_file, id_of, lock, name_matches, qualified};
 use crate::profile::{alloc, ticks};
 use crate::timing::{format_seconds, format_si};
 use parking_lot::lock_api::ArcMutexGuard;
@@ -54,35 +55,14 @@ impl LineFn {
 
     #[inline]
     fn id(&'static self) -> u32 {
-        match self.id.load(Relaxed) {
-            0 => self.register(),
-            id => id,
-        }
-    }
-
-    #[cold]
-    fn register(&'static self) -> u32 {
-        let mut fns = lock(&FUNCTIONS);
-        match self.id.load(Relaxed) {
-            0 => {
-                fns.push(self);
-                let id = fns.len() as u32;
-                self.id.store(id, Relaxed);
-                id
-            }
-            id => id,
-        }
+        id_of(self, &self.id, &FUNCTIONS)
     }
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
-static FUNCTIONS: std::sync::Mutex<Vec<&'static LineFn>> = std::sync::Mutex::new(Vec::new());
+static FUNCTIONS: Sites<LineFn> = Sites::new(Vec::new());
 static THREADS: std::sync::Mutex<Vec<Arc<Mutex<Records>>>> = std::sync::Mutex::new(Vec::new());
 static SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn lock<T>(m: &'static std::sync::Mutex<T>) -> MutexGuard<'static, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Whether a session is recording: the profiled copy of a function runs only then.
 #[inline(always)]
@@ -314,13 +294,10 @@ impl Session {
             .filter(|(_, f)| f.calls > 0)
             .map(|(i, f)| {
                 let site = fns[i];
-                let module = site.module.rsplit("::").next().unwrap_or(site.module);
                 let text: Vec<&str> = site.source.lines().collect();
                 ProfiledFn {
-                    name: format!("{module}::{}", site.name),
-                    file: crate::profile::sample::tidy(site.file.as_ref())
-                        .display()
-                        .to_string(),
+                    name: qualified(site.module, site.name),
+                    file: display_file(site.file),
                     calls: f.calls,
                     seconds: ticks::seconds(f.ticks),
                     memory,
@@ -398,12 +375,7 @@ pub struct LineProfile {
 impl LineProfile {
     /// The function named `name` (or ending with `::name`).
     pub fn function(&self, name: &str) -> Option<&ProfiledFn> {
-        self.functions.iter().find(|f| {
-            f.name == name
-                || f.name
-                    .strip_suffix(name)
-                    .is_some_and(|rest| rest.ends_with("::"))
-        })
+        self.functions.iter().find(|f| name_matches(&f.name, name))
     }
 
     /// kernprof's table for every function, with memory_profiler's columns where the

@@ -16,6 +16,7 @@ pub mod func;
 pub mod lines;
 pub mod lines_sampled;
 pub mod memory;
+mod registry;
 pub mod run;
 pub mod sample;
 pub mod ticks;
