@@ -12,8 +12,8 @@
 //! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
 //! - [`machine`]: what a measurement ran on.
 //! - [`lessons`]: the registry of lessons.
-//! - [`profile`]: the profilers, with the [`instrument`] and [`profile`](macro@profile)
-//!   attributes.
+//! - [`profile`](mod@profile): the profilers, with the [`instrument`] and
+//!   [`profile`](macro@profile) attributes.
 #![deny(missing_docs)]
 
 // The attributes' generated code names `::perflab`, which must resolve inside this crate

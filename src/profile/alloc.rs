@@ -56,7 +56,7 @@ static CLAIMED: AtomicUsize = AtomicUsize::new(0);
 /// highest value it reached: the peak, exact to within `BATCH` bytes per thread.
 static LIVE_BATCHED: AtomicI64 = AtomicI64::new(0);
 static PEAK: AtomicI64 = AtomicI64::new(0);
-/// Bytes a thread's live count may drift before it reports to [`LIVE_BATCHED`].
+/// Bytes a thread's live count may drift before it reports them for the peak.
 pub const BATCH: i64 = 64 * 1024;
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);

@@ -1,6 +1,6 @@
 //! The diffusion kernels, slowest idea first. Each advances a row-major npnts × npnts
 //! density grid (boundary rows and columns zero) by a number of steps of
-//! ρ ← ρ + coef·(ρ[i−1,j] + ρ[i+1,j] + ρ[i,j−1] + ρ[i,j+1] − 4ρ[i,j]),
+//! `ρ ← ρ + coef·(ρ[i−1,j] + ρ[i+1,j] + ρ[i,j−1] + ρ[i,j+1] − 4ρ[i,j])`,
 //! summing the neighbours in that order, so that every Rust variant gives the same bits.
 
 // Every kernel has the signature `fn(&Diffusion, &mut Vec<f64>, usize)` that
