@@ -179,10 +179,10 @@ fn resolve(ip: usize) -> Option<(PathBuf, u32)> {
         if found.is_some() {
             return;
         }
-        if let (Some(file), Some(line)) = (symbol.filename(), symbol.lineno()) {
-            if let Some(p) = project_path(file) {
-                found = Some((p, line));
-            }
+        if let (Some(file), Some(line)) = (symbol.filename(), symbol.lineno())
+            && let Some(p) = project_path(file)
+        {
+            found = Some((p, line));
         }
     });
     found
