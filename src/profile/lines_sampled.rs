@@ -30,7 +30,7 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 pub struct LineSamples {
     /// Samples taken.
     pub total: u64,
-    /// Samples whose address had no frame in this project's sources (the C kernel, libc, …).
+    /// Samples whose address had no frame in this project's sources (std, libc, …).
     pub outside: u64,
     /// Samples per project line, most first.
     pub lines: Vec<SampledLine>,

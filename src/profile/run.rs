@@ -189,7 +189,7 @@ pub fn profile(
         if sampled.outside > 0 {
             let _ = writeln!(
                 body,
-                "{} samples fell outside this project's sources (C kernels, libc, the allocator)",
+                "{} samples fell outside this project's sources (the standard library, libc, the allocator)",
                 sampled.outside
             );
         }
