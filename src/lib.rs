@@ -9,6 +9,7 @@
 //! - [`measure`]: side-by-side timing with reference checks (`compare`, `run`, `timeit`).
 //! - [`timing`]: the clock seam, robust statistics, timeit's loop count, units.
 //! - [`report`]: tables, JSON, Markdown, atomic file writes.
+//! - [`grade`]: speed verdicts from interleaved runs, with a confidence interval.
 //! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
 //! - [`machine`]: what a measurement ran on.
 //! - [`lessons`]: the registry of lessons.
@@ -22,6 +23,7 @@ extern crate self as perflab;
 
 pub mod cli;
 pub mod error;
+pub mod grade;
 pub mod lesson;
 #[path = "../lessons/mod.rs"]
 pub mod lessons;
