@@ -137,7 +137,7 @@ pub fn interleaved(
     target: f64,
     confidence: f64,
 ) -> Grade {
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let start = clock.now();
         f();
         (clock.now() - start).as_secs_f64()
