@@ -59,6 +59,37 @@ enum Command {
     },
     /// Compare every lesson and write the tables under reports/.
     Tour(TourArgs),
+    /// Walk through a lesson step by step: a short text, then real code and its results.
+    Tutor {
+        /// Lesson name.
+        lesson: String,
+        #[command(flatten)]
+        args: TutorArgs,
+    },
+    /// Build your exercise, check its answer, and grade its speed against the baseline.
+    Check {
+        /// Lesson name.
+        lesson: String,
+        #[command(flatten)]
+        args: CheckArgs,
+    },
+    /// Show the next hint for a lesson's exercise.
+    Hint {
+        /// Lesson name.
+        lesson: String,
+    },
+    /// Re-check the exercise every time a file under lessons/ is saved.
+    Watch {
+        /// Lesson name.
+        lesson: String,
+    },
+    /// Restore a lesson's exercise as shipped (your version is kept beside it as .bak).
+    Reset {
+        /// Lesson name.
+        lesson: String,
+    },
+    /// Each lesson's progress: tutor steps seen, hints, exercise passed, best speedup.
+    Progress,
 }
 
 /// A lesson's own binary.
@@ -80,6 +111,18 @@ enum LessonCommand {
     Timeit(TimeitArgs),
     /// Profile one variant (functions, lines, memory, sampled stacks), or `--diff A B`.
     Profile(ProfileArgs),
+    /// Walk through the lesson step by step.
+    Tutor(TutorArgs),
+    /// Build your exercise, check its answer, and grade its speed.
+    Check(CheckArgs),
+    /// Show the next hint for the exercise.
+    Hint,
+    /// Re-check the exercise every time a file under lessons/ is saved.
+    Watch,
+    /// Restore the exercise as shipped.
+    Reset,
+    /// Progress through the lessons.
+    Progress,
 }
 
 /// Output format.
@@ -197,6 +240,29 @@ struct ProfileArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+struct TutorArgs {
+    /// Start at this step (1-based).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    step: Option<u64>,
+    /// Run every step without waiting for Enter.
+    #[arg(long)]
+    no_pause: bool,
+    /// Override a parameter in every step, e.g. --param dx=0.3 for a quick walk.
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+struct CheckArgs {
+    /// Interleaved rounds of baseline and exercise.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(3..=1000))]
+    rounds: u64,
+    /// Check the exercise compiled into this binary, without rebuilding it first.
+    #[arg(long)]
+    no_build: bool,
+}
+
+#[derive(Debug, Args, Clone)]
 struct TourArgs {
     /// Folder for the tables.
     #[arg(long, default_value = "reports")]
@@ -268,6 +334,24 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
             lesson: lesson_name,
             args,
         },
+        LessonCommand::Tutor(args) => Command::Tutor {
+            lesson: lesson_name,
+            args,
+        },
+        LessonCommand::Check(args) => Command::Check {
+            lesson: lesson_name,
+            args,
+        },
+        LessonCommand::Hint => Command::Hint {
+            lesson: lesson_name,
+        },
+        LessonCommand::Watch => Command::Watch {
+            lesson: lesson_name,
+        },
+        LessonCommand::Reset => Command::Reset {
+            lesson: lesson_name,
+        },
+        LessonCommand::Progress => Command::Progress,
     };
     finish(dispatch(command))
 }
@@ -295,6 +379,9 @@ fn clap_exit(e: clap::Error) -> ExitCode {
 fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<Exit>().is_some() => {
+            ExitCode::from(e.downcast_ref::<Exit>().map_or(1, |x| x.0))
+        }
         Err(e) => {
             // A closed pipe (`perflab list | head`) is not an error worth reporting.
             if e.downcast_ref::<std::io::Error>()
@@ -317,7 +404,423 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Timeit { lesson, args } => time_it(lessons::find(&lesson)?, &args, out),
         Command::Profile { lesson, args } => profile(lessons::find(&lesson)?, &args, out),
         Command::Tour(args) => tour(&args, out),
+        Command::Tutor { lesson, args } => tutor(lessons::find(&lesson)?, &args, out),
+        Command::Check { lesson, args } => check(lessons::find(&lesson)?, &args, out),
+        Command::Hint { lesson } => hint(lessons::find(&lesson)?, out),
+        Command::Watch { lesson } => watch(lessons::find(&lesson)?, out),
+        Command::Reset { lesson } => reset(lessons::find(&lesson)?, out),
+        Command::Progress => progress(lessons::all(), out),
     }
+}
+
+/// An exit status to leave with, already explained on the terminal (a failed check: 1).
+#[derive(Debug)]
+struct Exit(u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+fn warn(warning: Option<String>) {
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+}
+
+fn exercise_of(lesson: &dyn Lesson) -> anyhow::Result<crate::lesson::ExerciseInfo> {
+    lesson
+        .exercise()
+        .ok_or_else(|| anyhow::anyhow!("lesson {} has no exercise", lesson.name()))
+}
+
+/// Prints `text` wrapped at 88 columns, paragraph by paragraph.
+fn wrapped(text: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 88 {
+            writeln!(out, "{line}")?;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::lesson::Action;
+    let steps = lesson.steps();
+    anyhow::ensure!(
+        !steps.is_empty(),
+        "lesson {} has no tutor steps",
+        lesson.name()
+    );
+    let first = args.step.unwrap_or(1) as usize;
+    if first > steps.len() {
+        return Err(Error::InvalidOption {
+            option: "--step".into(),
+            value: first.to_string(),
+            expected: format!("1 to {}", steps.len()),
+        }
+        .into());
+    }
+    // Check the extra parameters once, before any step runs.
+    lesson.parse_params(&args.params)?;
+    let with = |own: &[&str]| -> Vec<String> {
+        own.iter()
+            .map(|s| s.to_string())
+            .chain(args.params.iter().cloned())
+            .collect()
+    };
+    let stdin = std::io::stdin();
+    for (i, step) in steps.iter().enumerate().skip(first - 1) {
+        writeln!(
+            out,
+            "\n━━ {} — step {} of {}: {} ━━",
+            lesson.title(),
+            i + 1,
+            steps.len(),
+            step.title
+        )?;
+        wrapped(step.text, out)?;
+        writeln!(out)?;
+        match step.action {
+            Action::Read => {}
+            Action::Run { variant, params } => {
+                writeln!(
+                    out,
+                    "$ perflab run {} --variant {variant} {}",
+                    lesson.name(),
+                    shown(&with(params))
+                )?;
+                let run_args = RunArgs {
+                    variant: Some(variant.to_string()),
+                    common: ParamArgs {
+                        params: with(params),
+                        format: Format::Text,
+                    },
+                    snapshots: None,
+                };
+                run(lesson, &run_args, out)?;
+            }
+            Action::Compare { variants, params } => {
+                writeln!(
+                    out,
+                    "$ perflab compare {} --variants {} --samples 3 --budget 0.3 {}",
+                    lesson.name(),
+                    variants.join(","),
+                    shown(&with(params))
+                )?;
+                let compare_args = CompareArgs {
+                    variants: variants.iter().map(|v| v.to_string()).collect(),
+                    common: ParamArgs {
+                        params: with(params),
+                        format: Format::Text,
+                    },
+                    timing: TimingArgs {
+                        samples: 3,
+                        budget: 0.3,
+                        full: false,
+                    },
+                };
+                compare(lesson, &compare_args, out)?;
+            }
+            Action::Profile {
+                variant,
+                params,
+                steps,
+            } => {
+                writeln!(
+                    out,
+                    "$ perflab profile {} --variant {variant} --functions --lines --flamegraph --steps {steps} {}",
+                    lesson.name(),
+                    shown(&with(params))
+                )?;
+                let profile_args = ProfileArgs {
+                    variant: Some(variant.to_string()),
+                    functions: true,
+                    lines: true,
+                    memory: false,
+                    flamegraph: true,
+                    diff: Vec::new(),
+                    out: None,
+                    sort: crate::profile::func::SortKey::Cumtime,
+                    top: 10,
+                    frequency: 1000,
+                    steps: Some(steps),
+                    budget: 2.0,
+                    params: with(params),
+                };
+                profile(lesson, &profile_args, out)?;
+            }
+        }
+        warn(crate::state::update(lesson.name(), |p| {
+            p.steps_seen.insert(i + 1);
+        })?);
+        if !args.no_pause && i + 1 < steps.len() {
+            write!(out, "\n[Enter: next step · q then Enter: stop] ")?;
+            out.flush()?;
+            let mut answer = String::new();
+            // End of input counts as "go on", so a piped tutor runs to the end.
+            if stdin.read_line(&mut answer)? > 0 && answer.trim() == "q" {
+                writeln!(
+                    out,
+                    "stopped; `perflab tutor {} --step {}` goes on from here",
+                    lesson.name(),
+                    i + 2
+                )?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn shown(params: &[String]) -> String {
+    params
+        .iter()
+        .map(|p| format!("--param {p}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn check(lesson: &dyn Lesson, args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let info = exercise_of(lesson)?;
+    if !args.no_build {
+        return rebuild_and_check(lesson, args);
+    }
+    let params = lesson.parse_params(
+        &info
+            .params
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )?;
+    let prepared = lesson.prepare(&params)?;
+    let clock = RealClock::default();
+    writeln!(
+        out,
+        "checking {} (target: {}× faster than {}) on {}",
+        info.file,
+        sig4(info.target),
+        lesson.baseline(),
+        prepared.describe()
+    )?;
+    let candidate = |steps: usize, clock: &dyn crate::timing::Clock| {
+        crate::check::exercise(lesson, prepared.as_ref(), steps, clock)
+    };
+    let checked = crate::check::check(
+        lesson,
+        prepared.as_ref(),
+        &candidate,
+        args.rounds as usize,
+        info.target,
+        &clock,
+    )?;
+    writeln!(out, "{}", crate::check::explain(lesson, &checked))?;
+    let (passed, speedup) = match &checked {
+        crate::check::Checked::Graded(_, g) => {
+            (g.verdict == crate::grade::Verdict::Pass, Some(g.speedup))
+        }
+        crate::check::Checked::Wrong(_) => (false, None),
+    };
+    warn(crate::state::update(lesson.name(), |p| {
+        p.checks += 1;
+        p.passed |= passed;
+        if let Some(s) = speedup {
+            p.best_speedup = Some(p.best_speedup.map_or(s, |b| b.max(s)));
+        }
+    })?);
+    if passed {
+        writeln!(out, "exercise passed: see `perflab progress`")?;
+        Ok(())
+    } else {
+        writeln!(
+            out,
+            "not passed yet: `perflab hint {}` for a hint",
+            lesson.name()
+        )?;
+        Err(Exit(1).into())
+    }
+}
+
+/// Rebuilds this binary in release mode, so that the exercise as saved is what runs, then
+/// runs the rebuilt binary's check and leaves with its status.
+fn rebuild_and_check(lesson: &dyn Lesson, args: &CheckArgs) -> anyhow::Result<()> {
+    let root = crate::state::root();
+    let exe = std::env::current_exe().context("cannot find this program")?;
+    let name = exe
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or("perflab")
+        .to_string();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("building the exercise (cargo build --release --bin {name}) …");
+    let status = std::process::Command::new(&cargo)
+        .args(["build", "--release", "--quiet", "--bin", &name])
+        .current_dir(&root)
+        .status()
+        .with_context(|| format!("cannot run cargo in {}", root.display()))?;
+    if !status.success() {
+        eprintln!("✗ the exercise does not build: fix the errors above, then check again");
+        return Err(Exit(1).into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let built = target.join("release").join(&name);
+    let mut command = std::process::Command::new(&built);
+    if name == lesson.name() {
+        command.arg("check");
+    } else {
+        command.args(["check", lesson.name()]);
+    }
+    let status = command
+        .args(["--rounds", &args.rounds.to_string(), "--no-build"])
+        .status()
+        .with_context(|| format!("cannot run {}", built.display()))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(code) => Err(Exit(code.clamp(1, 255) as u8).into()),
+        None => Err(Exit(2).into()),
+    }
+}
+
+fn hint(lesson: &dyn Lesson, out: &mut dyn Write) -> anyhow::Result<()> {
+    let info = exercise_of(lesson)?;
+    anyhow::ensure!(
+        !info.hints.is_empty(),
+        "lesson {} has no hints",
+        lesson.name()
+    );
+    let mut shown = 0;
+    warn(crate::state::update(lesson.name(), |p| {
+        p.hints_shown = (p.hints_shown + 1).min(info.hints.len());
+        shown = p.hints_shown;
+    })?);
+    for (i, h) in info.hints.iter().enumerate().take(shown) {
+        writeln!(out, "hint {} of {}:", i + 1, info.hints.len())?;
+        wrapped(h, out)?;
+        writeln!(out)?;
+    }
+    if shown == info.hints.len() {
+        writeln!(out, "(that is every hint)")?;
+    }
+    Ok(())
+}
+
+fn reset(lesson: &dyn Lesson, out: &mut dyn Write) -> anyhow::Result<()> {
+    let info = exercise_of(lesson)?;
+    let path = crate::state::root().join(info.file);
+    if let Ok(current) = std::fs::read_to_string(&path)
+        && current != info.start
+    {
+        let mut backup = path.as_os_str().to_owned();
+        backup.push(".bak");
+        report::write_atomic(Path::new(&backup), current.as_bytes())?;
+        writeln!(out, "kept your version as {}", Path::new(&backup).display())?;
+    }
+    report::write_atomic(&path, info.start.as_bytes())?;
+    writeln!(out, "restored {} as shipped", path.display())?;
+    Ok(())
+}
+
+fn progress(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<()> {
+    let loaded = crate::state::load(&crate::state::path())?;
+    warn(loaded.warning);
+    if let Some(w) = loaded
+        .state
+        .lessons
+        .keys()
+        .find(|k| all.iter().all(|l| l.name() != *k))
+    {
+        writeln!(
+            out,
+            "(progress recorded for {w}, which is no longer a lesson)"
+        )?;
+    }
+    for lesson in all {
+        let p = loaded
+            .state
+            .lessons
+            .get(lesson.name())
+            .cloned()
+            .unwrap_or_default();
+        writeln!(out, "{} — {}", lesson.name(), lesson.title())?;
+        writeln!(
+            out,
+            "  tutor     {} of {} steps seen",
+            p.steps_seen.len(),
+            lesson.steps().len()
+        )?;
+        match lesson.exercise() {
+            None => writeln!(out, "  exercise  none")?,
+            Some(info) => {
+                let best = p
+                    .best_speedup
+                    .map(|s| format!("best {}×", sig4(s)))
+                    .unwrap_or_else(|| "not checked yet".into());
+                writeln!(
+                    out,
+                    "  exercise  {} — {best} of the {}× target, {} checks, {} of {} hints",
+                    if p.passed {
+                        "✓ passed"
+                    } else {
+                        "✗ not passed"
+                    },
+                    sig4(info.target),
+                    p.checks,
+                    p.hints_shown,
+                    info.hints.len()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn watch(lesson: &dyn Lesson, out: &mut dyn Write) -> anyhow::Result<()> {
+    exercise_of(lesson)?;
+    let dir = crate::state::root().join("lessons");
+    let exe = std::env::current_exe().context("cannot find this program")?;
+    let is_lesson_binary = exe.file_stem().and_then(|n| n.to_str()) == Some(lesson.name());
+    let run_check = || {
+        let mut command = std::process::Command::new(&exe);
+        command.arg("check");
+        if !is_lesson_binary {
+            command.arg(lesson.name());
+        }
+        // The check prints its own verdict; its status only matters to it.
+        let _ = command.status();
+    };
+    writeln!(
+        out,
+        "checking once now, then on every save under {} (Ctrl-C stops)",
+        dir.display()
+    )?;
+    out.flush()?;
+    run_check();
+    crate::watch::watch(
+        &dir,
+        std::time::Duration::from_millis(300),
+        None,
+        |changed| {
+            let names: Vec<String> = changed.iter().map(|p| p.display().to_string()).collect();
+            println!("\n── changed: {} ──", names.join(", "));
+            run_check();
+            Ok(())
+        },
+    )?;
+    Ok(())
 }
 
 fn profile(lesson: &dyn Lesson, args: &ProfileArgs, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -70,6 +70,10 @@ pub trait Problem: Send + Sync + Sized + 'static {
     fn exact(&self, _steps: usize) -> Option<Vec<f64>> {
         None
     }
+    /// Where value number `index` of [`Problem::values`] sits, in the lesson's words.
+    fn locate(&self, index: usize) -> String {
+        format!("value {index}")
+    }
 }
 
 /// A kernel advances the state by the given number of steps.
@@ -81,6 +85,72 @@ pub struct Variant<P: Problem> {
     pub info: VariantInfo,
     /// The code.
     pub kernel: Kernel<P>,
+}
+
+/// What a tutor step does after showing its text.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    /// Nothing: the text is the step.
+    Read,
+    /// Runs one variant, as `perflab run` does, with these `key=value` overrides.
+    Run {
+        /// The variant.
+        variant: &'static str,
+        /// Parameter overrides (a smaller problem where the variant is slow).
+        params: &'static [&'static str],
+    },
+    /// Compares variants side by side, as `perflab compare` does.
+    Compare {
+        /// The variants; empty for all of them.
+        variants: &'static [&'static str],
+        /// Parameter overrides.
+        params: &'static [&'static str],
+    },
+    /// Profiles a variant with the function and line profilers, as `perflab profile`
+    /// does, for this many steps.
+    Profile {
+        /// The variant.
+        variant: &'static str,
+        /// Parameter overrides.
+        params: &'static [&'static str],
+        /// Steps of the profiled runs.
+        steps: u64,
+    },
+}
+
+/// One step of a lesson's tutor: a short text in our own words, then something run.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    /// A title.
+    pub title: &'static str,
+    /// What to notice, a few sentences.
+    pub text: &'static str,
+    /// What the step runs.
+    pub action: Action,
+}
+
+/// What a lesson's exercise is, apart from its kernel: where the student's code lives,
+/// how it started, the speed it must reach and the hints.
+#[derive(Debug, Clone, Copy)]
+pub struct ExerciseInfo {
+    /// The student's file, relative to the project's root.
+    pub file: &'static str,
+    /// The file as shipped: correct, slow, with TODO guidance (`perflab reset` restores it).
+    pub start: &'static str,
+    /// Speedup over the lesson's baseline that passes.
+    pub target: f64,
+    /// Parameter overrides of the size `perflab check` grades at.
+    pub params: &'static [&'static str],
+    /// Hints, revealed one at a time by `perflab hint`.
+    pub hints: &'static [&'static str],
+}
+
+/// A lesson's exercise: the student's kernel and what it is graded on.
+pub struct Exercise<P: Problem> {
+    /// The kernel in the student's file.
+    pub kernel: Kernel<P>,
+    /// Everything else.
+    pub info: ExerciseInfo,
 }
 
 /// Everything about one lesson, registered once.
@@ -107,6 +177,10 @@ pub struct Spec<P: Problem> {
     pub sizes: &'static [Size],
     /// Builds the problem, checking what the parameter ranges alone cannot.
     pub setup: fn(&Params) -> Result<P>,
+    /// The tutor's steps, in order.
+    pub steps: &'static [Step],
+    /// The exercise, if the lesson has one.
+    pub exercise: Option<Exercise<P>>,
 }
 
 /// The result of running one variant.
@@ -155,6 +229,10 @@ pub trait Prepared: Sync {
     ) -> Result<Outcome>;
     /// The exact answer after `steps` steps, where there is one.
     fn exact(&self, steps: usize) -> Option<Vec<f64>>;
+    /// Runs the lesson's exercise kernel for `steps` steps; `None` without an exercise.
+    fn run_exercise(&self, steps: usize, clock: &dyn Clock) -> Option<Outcome>;
+    /// Where value number `index` sits, in the lesson's words (e.g. "cell (row 3, column 7)").
+    fn locate(&self, index: usize) -> String;
 }
 
 /// Every lesson as the rest of perflab sees it.
@@ -179,6 +257,10 @@ pub trait Lesson: Sync {
     fn tolerance(&self) -> f64;
     /// Bench sizes.
     fn sizes(&self) -> &'static [Size];
+    /// The tutor's steps.
+    fn steps(&self) -> &'static [Step];
+    /// The exercise, if any.
+    fn exercise(&self) -> Option<ExerciseInfo>;
     /// Applies parameters.
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>>;
 
@@ -236,11 +318,18 @@ impl<P: Problem> Lesson for Spec<P> {
     fn sizes(&self) -> &'static [Size] {
         self.sizes
     }
+    fn steps(&self) -> &'static [Step] {
+        self.steps
+    }
+    fn exercise(&self) -> Option<ExerciseInfo> {
+        self.exercise.as_ref().map(|e| e.info)
+    }
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>> {
         let problem = (self.setup)(params)?;
         Ok(Box::new(Ready {
             problem,
             variants: self.variants,
+            exercise: self.exercise.as_ref().map(|e| e.kernel),
         }))
     }
 }
@@ -248,6 +337,7 @@ impl<P: Problem> Lesson for Spec<P> {
 struct Ready<P: Problem> {
     problem: P,
     variants: &'static [Variant<P>],
+    exercise: Option<Kernel<P>>,
 }
 
 impl<P: Problem> Prepared for Ready<P> {
@@ -265,6 +355,21 @@ impl<P: Problem> Prepared for Ready<P> {
     }
     fn exact(&self, steps: usize) -> Option<Vec<f64>> {
         self.problem.exact(steps)
+    }
+    fn locate(&self, index: usize) -> String {
+        self.problem.locate(index)
+    }
+    fn run_exercise(&self, steps: usize, clock: &dyn Clock) -> Option<Outcome> {
+        let kernel = self.exercise?;
+        let p = &self.problem;
+        let mut state = p.initial();
+        let start = clock.now();
+        kernel(p, &mut state, steps);
+        let seconds = (clock.now() - start).as_secs_f64();
+        Some(Outcome {
+            values: p.values(&state).to_vec(),
+            seconds,
+        })
     }
 
     fn run(

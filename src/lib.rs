@@ -10,6 +10,9 @@
 //! - [`timing`]: the clock seam, robust statistics, timeit's loop count, units.
 //! - [`report`]: tables, JSON, Markdown, atomic file writes.
 //! - [`grade`]: speed verdicts from interleaved runs, with a confidence interval.
+//! - [`check`]: grading a student's kernel: correctness, then speed.
+//! - [`state`]: the student's progress file.
+//! - [`watch`]: re-running on every save.
 //! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
 //! - [`machine`]: what a measurement ran on.
 //! - [`lessons`]: the registry of lessons.
@@ -21,6 +24,7 @@
 // too (the lessons are compiled into it).
 extern crate self as perflab;
 
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod grade;
@@ -34,7 +38,9 @@ pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod snapshot;
+pub mod state;
 pub mod timing;
+pub mod watch;
 
 pub use error::{Error, Result};
 pub use perflab_macros::{instrument, profile};

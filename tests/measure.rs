@@ -99,6 +99,8 @@ static FAKE: Spec<Counter> = Spec {
             steps: p.real("steps") as usize,
         })
     },
+    steps: &[],
+    exercise: None,
 };
 
 #[test]

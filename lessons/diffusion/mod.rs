@@ -3,10 +3,11 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
-use crate::lesson::{Frame, Problem, Size, Spec};
+use crate::lesson::{Action, Exercise, ExerciseInfo, Frame, Problem, Size, Spec, Step};
 use crate::params::{Kind, ParamSpec, Params, show};
 use std::f64::consts::PI;
 
+pub mod exercise;
 pub mod variants;
 
 /// The lesson, as the registry, CLI, binary, benches and tests see it.
@@ -31,7 +32,89 @@ pub static LESSON: Spec<Diffusion> = Spec {
         },
     ],
     setup: Diffusion::new,
+    steps: STEPS,
+    exercise: Some(Exercise {
+        kernel: exercise::run,
+        info: ExerciseInfo {
+            file: "lessons/diffusion/exercise.rs",
+            start: include_str!("exercise.start.rs"),
+            target: 5.0,
+            params: &["dx=0.15"],
+            hints: &[
+                "Start from the data layout. A Vec<Vec<f64>> costs a pointer chase for every row you touch and a bounds check for every index. The grid is already flat in `rho`: row i is rho[i * n..(i + 1) * n], and its neighbours up and down are the rows i − 1 and i + 1.",
+                "Drop the laplacian grid. Read the old grid, write the new values into a second Vec of the same size, then `std::mem::swap(rho, &mut next)`: one pass over memory per step instead of three, and no temporary.",
+                "To let the compiler vectorise, give it slices of one length and an index it can prove in range: take `up`, `mid` and `down` as whole rows, and loop `for k in 1..n - 1` over `mid[k - 1]`, `mid[k + 1]`, `up[k]`, `down[k]`, or zip the slices. The `loops` and `fused` variants in lessons/diffusion/variants/ show two ways.",
+                "Past 5×? Threads: split the rows among rayon's workers with par_chunks_mut, as the `prange` variant does. On the 2-core machine the lesson was written on, `prange` gained about 1.3× over `fused` and `parallel` about 1.6×.",
+            ],
+        },
+    }),
 };
+
+/// The tutor's walk through the lesson, the order the tutorial takes.
+pub const STEPS: &[Step] = &[
+    Step {
+        title: "The problem",
+        text: "Diffusion smooths a density out over time. On a grid, each time step replaces every interior value by itself plus a small multiple (coef) of the difference between its four neighbours and four times itself: the 5-point stencil. The tutorial's problem is a 266 × 266 grid and 7075 steps, half a billion cell-updates. Here is the reference variant, `loops`, on the full problem: its time, its rate, and the checksum every other variant must reproduce.",
+        action: Action::Run {
+            variant: "loops",
+            params: &[],
+        },
+    },
+    Step {
+        title: "Measure first: the baseline",
+        text: "`nested` is the pure-Python program's shape with plain floats: a vector of rows, index loops, and a laplacian grid added in a second pass. It is our baseline: every speedup is measured against it. It runs here on a tenth of the simulated time (runtime=1) to keep the step short; rates are per cell-update, so they compare.",
+        action: Action::Run {
+            variant: "nested",
+            params: &["runtime=1"],
+        },
+    },
+    Step {
+        title: "What an interpreter pays",
+        text: "`dynamic` does what CPython does for each `+`: every value is a heap object with a type tag, checked and allocated at each operation. Same arithmetic, same answer, dozens of times slower. It runs on runtime=0.1 here.",
+        action: Action::Run {
+            variant: "dynamic",
+            params: &["runtime=0.1"],
+        },
+    },
+    Step {
+        title: "Profile: where does the time go?",
+        text: "Before changing code, find the hot spot. The function profiler shows that all of nested's time is in `step`; the line profiler splits `step` by statement, with the memory each line allocates; the sampled profile sees the optimised code without changing it. (300 steps, to keep the line profiler short.)",
+        action: Action::Profile {
+            variant: "nested",
+            params: &[],
+            steps: 300,
+        },
+    },
+    Step {
+        title: "Arrays, and the cost of temporaries",
+        text: "A flat array with computed indices (`indexed`) removes the pointer chase; whole-array slice arithmetic (`slices`, NumPy's style) removes the per-element checks but builds a temporary laplacian every step and sweeps memory several times.",
+        action: Action::Compare {
+            variants: &["nested", "indexed", "slices"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "One pass, and the compiler's SIMD",
+        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Both beat the C baseline, which keeps the tutorial's two loop nests.",
+        action: Action::Compare {
+            variants: &["slices", "fused", "loops", "c"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "Threads",
+        text: "`prange` shares each step's rows among rayon's threads and joins every step; `parallel` keeps a team for the whole run and meets every 16 steps. On 2 cores the best is below 2×; on more cores both use them all.",
+        action: Action::Compare {
+            variants: &["fused", "prange", "parallel"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "Your turn",
+        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least 5× faster than `nested`. `perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `perflab hint diffusion` reveals one hint at a time; `perflab watch diffusion` re-checks every time you save; `perflab reset diffusion` restores the file; `perflab progress` shows how far you are.",
+        action: Action::Read,
+    },
+];
 
 /// The tutorial's parameter file, with our two additions (`init`, and `outtime` for
 /// snapshots).
@@ -283,6 +366,14 @@ impl Problem for Diffusion {
         )
     }
 
+    fn locate(&self, index: usize) -> String {
+        format!(
+            "cell (row {}, column {}) of the {n} × {n} grid",
+            index / self.npnts,
+            index % self.npnts,
+            n = self.npnts
+        )
+    }
     fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {
         state
     }

@@ -1,0 +1,188 @@
+//! `perflab check`: is the student's kernel right, and is it fast enough?
+//!
+//! Correctness comes first: the candidate runs beside the lesson's reference variant at
+//! the same steps, and the first value off by more than the tolerance is reported with
+//! where it is, what was expected and what came out. Only a correct kernel is timed: it
+//! and the baseline run interleaved, and [`crate::grade`] turns the per-round ratios into
+//! a verdict with a confidence interval.
+
+use crate::error::{Error, Result};
+use crate::grade::{Grade, grade};
+use crate::lesson::{Lesson, Outcome, Prepared};
+use crate::measure::calibrate;
+use crate::timing::Clock;
+
+/// A wrong answer: where, expected against got.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Mismatch {
+    /// Steps both ran.
+    pub steps: usize,
+    /// Where the worst value is, in the lesson's words.
+    pub location: String,
+    /// The reference's value there.
+    pub expected: f64,
+    /// The candidate's value there.
+    pub got: f64,
+    /// Max-norm relative difference over all values.
+    pub difference: f64,
+    /// The largest accepted.
+    pub tolerance: f64,
+    /// Values each had (they differ when the candidate returned a wrong-sized grid).
+    pub lengths: (usize, usize),
+}
+
+impl Mismatch {
+    /// A few lines for the student.
+    pub fn explain(&self) -> String {
+        if self.lengths.0 != self.lengths.1 {
+            return format!(
+                "✗ wrong answer: after {} steps the reference has {} values and yours has {}",
+                self.steps, self.lengths.0, self.lengths.1
+            );
+        }
+        format!(
+            "✗ wrong answer after {} steps: at {}, expected {} but got {}\n  \
+             (max-norm relative difference {:.1e}, tolerance {:.0e})",
+            self.steps, self.location, self.expected, self.got, self.difference, self.tolerance
+        )
+    }
+}
+
+/// A kernel under test: runs `steps` steps and returns its outcome.
+pub type Candidate<'a> = &'a dyn Fn(usize, &dyn Clock) -> Result<Outcome>;
+
+/// Runs `candidate` and the reference for `steps` steps; `None` when they agree.
+pub fn correctness(
+    lesson: &dyn Lesson,
+    prepared: &dyn Prepared,
+    candidate: Candidate<'_>,
+    steps: usize,
+    clock: &dyn Clock,
+) -> Result<Option<Mismatch>> {
+    let reference = lesson.variant_index(lesson.reference())?;
+    let want = prepared.run(reference, steps, clock, None)?.values;
+    let got = candidate(steps, clock)?.values;
+    let difference = crate::lesson::max_rel_error(&got, &want);
+    if difference <= lesson.tolerance() {
+        return Ok(None);
+    }
+    // The worst value: the first that is not finite, or the largest difference.
+    let worst = got
+        .iter()
+        .zip(&want)
+        .enumerate()
+        .max_by(|(_, (a, b)), (_, (c, d))| {
+            let da = if a.is_finite() {
+                (*a - *b).abs()
+            } else {
+                f64::INFINITY
+            };
+            let dc = if c.is_finite() {
+                (*c - *d).abs()
+            } else {
+                f64::INFINITY
+            };
+            da.total_cmp(&dc)
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    Ok(Some(Mismatch {
+        steps,
+        location: prepared.locate(worst),
+        expected: want.get(worst).copied().unwrap_or(f64::NAN),
+        got: got.get(worst).copied().unwrap_or(f64::NAN),
+        difference,
+        tolerance: lesson.tolerance(),
+        lengths: (want.len(), got.len()),
+    }))
+}
+
+/// Times the baseline and `candidate` interleaved for `rounds` rounds of the steps the
+/// baseline makes in `budget` seconds, and grades the speedup against `target`.
+pub fn speed(
+    lesson: &dyn Lesson,
+    prepared: &dyn Prepared,
+    candidate: Candidate<'_>,
+    rounds: usize,
+    budget: f64,
+    target: f64,
+    clock: &dyn Clock,
+) -> Result<(usize, Grade)> {
+    let baseline = lesson.variant_index(lesson.baseline())?;
+    let steps = calibrate(prepared, baseline, budget, clock)?.max(1);
+    let (mut b, mut k) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for _ in 0..rounds {
+        b.push(prepared.run(baseline, steps, clock, None)?.seconds);
+        k.push(candidate(steps, clock)?.seconds);
+    }
+    Ok((steps, grade(b, k, target, 0.95)))
+}
+
+/// What `perflab check` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checked {
+    /// The answer is wrong; nothing was timed.
+    Wrong(Mismatch),
+    /// The answer is right; here is the speed verdict, at this many steps.
+    Graded(usize, Grade),
+}
+
+/// Checks a candidate: correctness at a few steps, then speed.
+pub fn check(
+    lesson: &dyn Lesson,
+    prepared: &dyn Prepared,
+    candidate: Candidate<'_>,
+    rounds: usize,
+    target: f64,
+    clock: &dyn Clock,
+) -> Result<Checked> {
+    let steps = prepared.steps().clamp(1, 20);
+    if let Some(m) = correctness(lesson, prepared, candidate, steps, clock)? {
+        return Ok(Checked::Wrong(m));
+    }
+    let (steps, g) = speed(lesson, prepared, candidate, rounds, 0.1, target, clock)?;
+    Ok(Checked::Graded(steps, g))
+}
+
+/// The exercise compiled into this binary, as a [`Candidate`].
+pub fn exercise(
+    lesson: &dyn Lesson,
+    prepared: &dyn Prepared,
+    steps: usize,
+    clock: &dyn Clock,
+) -> Result<Outcome> {
+    prepared
+        .run_exercise(steps, clock)
+        .ok_or_else(|| Error::InvalidOption {
+            option: "lesson".into(),
+            value: lesson.name().into(),
+            expected: "a lesson with an exercise".into(),
+        })
+}
+
+/// The lines `perflab check` prints for a result.
+pub fn explain(lesson: &dyn Lesson, checked: &Checked) -> String {
+    match checked {
+        Checked::Wrong(m) => m.explain(),
+        Checked::Graded(steps, g) => format!(
+            "✓ correct: matches {} to {:.0e}\n{}\n  ({} steps per run; {} median {} against yours {})",
+            lesson.reference(),
+            lesson.tolerance(),
+            g.line(),
+            steps,
+            lesson.baseline(),
+            crate::timing::format_seconds(median(&g.baseline)),
+            crate::timing::format_seconds(median(&g.kernel)),
+        ),
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
+}

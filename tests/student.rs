@@ -1,0 +1,268 @@
+//! Student mode: the tutor, the exercise check, hints, reset, watch and progress.
+
+use perflab::check::{Checked, check};
+use perflab::grade::Verdict;
+use perflab::lesson::{Lesson, Outcome};
+use perflab::timing::{Clock, RealClock};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn perflab(args: &[&str], dir: &Path, state: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perflab"))
+        .args(args)
+        .current_dir(dir)
+        .env("PERFLAB_STATE", state)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn diffusion_at_check_size() -> (&'static dyn Lesson, Box<dyn perflab::lesson::Prepared>) {
+    let lesson = perflab::lessons::find("diffusion").unwrap();
+    let info = lesson.exercise().unwrap();
+    let params: Vec<String> = info.params.iter().map(|s| s.to_string()).collect();
+    let prepared = lesson
+        .prepare(&lesson.parse_params(&params).unwrap())
+        .unwrap();
+    (lesson, prepared)
+}
+
+#[test]
+fn check_passes_a_fast_kernel() {
+    let (lesson, prepared) = diffusion_at_check_size();
+    let loops = lesson.variant_index("loops").unwrap();
+    let fast = |steps: usize, clock: &dyn Clock| prepared.run(loops, steps, clock, None);
+    let target = lesson.exercise().unwrap().target;
+    let checked = check(
+        lesson,
+        prepared.as_ref(),
+        &fast,
+        15,
+        target,
+        &RealClock::default(),
+    )
+    .unwrap();
+    let Checked::Graded(_, grade) = &checked else {
+        panic!("a correct kernel was marked wrong: {checked:?}")
+    };
+    assert_eq!(grade.verdict, Verdict::Pass, "{}", grade.line());
+    let explained = perflab::check::explain(lesson, &checked);
+    assert!(
+        explained.starts_with("✓ correct: matches loops"),
+        "{explained}"
+    );
+    assert!(explained.contains("✓ fast enough: speedup"), "{explained}");
+}
+
+#[test]
+fn check_fails_a_wrong_kernel_with_where_and_what() {
+    let (lesson, prepared) = diffusion_at_check_size();
+    let loops = lesson.variant_index("loops").unwrap();
+    // Right everywhere but one cell, which is off by 1 %.
+    let n = 135;
+    let wrong = |steps: usize, clock: &dyn Clock| -> perflab::Result<Outcome> {
+        let mut o = prepared.run(loops, steps, clock, None)?;
+        o.values[40 * n + 70] *= 1.01;
+        Ok(o)
+    };
+    let checked = check(
+        lesson,
+        prepared.as_ref(),
+        &wrong,
+        5,
+        5.0,
+        &RealClock::default(),
+    )
+    .unwrap();
+    let Checked::Wrong(m) = &checked else {
+        panic!("a wrong kernel passed the correctness check: {checked:?}")
+    };
+    assert_eq!(m.location, "cell (row 40, column 70) of the 135 × 135 grid");
+    assert!((m.got / m.expected - 1.01).abs() < 1e-12);
+    let explained = perflab::check::explain(lesson, &checked);
+    assert!(explained.starts_with("✗ wrong answer after"), "{explained}");
+    assert!(
+        explained.contains("expected") && explained.contains("but got"),
+        "{explained}"
+    );
+    // A kernel that returns the wrong number of values says so.
+    let short = |steps: usize, clock: &dyn Clock| -> perflab::Result<Outcome> {
+        let mut o = prepared.run(loops, steps, clock, None)?;
+        o.values.pop();
+        Ok(o)
+    };
+    let checked = check(
+        lesson,
+        prepared.as_ref(),
+        &short,
+        5,
+        5.0,
+        &RealClock::default(),
+    )
+    .unwrap();
+    assert!(
+        perflab::check::explain(lesson, &checked).contains("has 18225 values and yours has 18224")
+    );
+}
+
+#[test]
+fn the_shipped_exercise_is_correct_but_fails_the_speed_target() {
+    let (lesson, _) = diffusion_at_check_size();
+    let info = lesson.exercise().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let now = std::fs::read_to_string(root.join(info.file)).unwrap();
+    if now != info.start {
+        eprintln!(
+            "{} has been edited: the shipped exercise is not what is compiled",
+            info.file
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = perflab(
+        &["check", "diffusion", "--no-build", "--rounds", "5"],
+        dir.path(),
+        &dir.path().join("state.json"),
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("✓ correct"), "{out}");
+    assert!(out.contains("✗ not fast enough yet"), "{out}");
+}
+
+#[test]
+fn tutor_runs_every_step_of_every_lesson() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    for lesson in perflab::lessons::all() {
+        let o = perflab(
+            &["tutor", lesson.name(), "--no-pause", "--param", "dx=0.5"],
+            dir.path(),
+            &state,
+        );
+        let out = text(&o);
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            lesson.name(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let n = lesson.steps().len();
+        for k in 1..=n {
+            assert!(
+                out.contains(&format!("step {k} of {n}")),
+                "step {k} missing:\n{out}"
+            );
+        }
+    }
+    let out = text(&perflab(&["progress"], dir.path(), &state));
+    assert!(out.contains("8 of 8 steps seen"), "{out}");
+    // The diffusion tutor shows real results: a run, a comparison, the profiler's tables.
+    let o = perflab(
+        &["tutor", "diffusion", "--step", "4", "--param", "dx=0.5"],
+        dir.path(),
+        &state,
+    );
+    let out = text(&o);
+    assert!(out.contains("ncalls") && out.contains("Line #"), "{out}");
+    assert!(
+        out.contains("step 8 of 8"),
+        "input at its end lets the tutor go on:\n{out}"
+    );
+    let o = perflab(&["tutor", "diffusion", "--step", "9"], dir.path(), &state);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid --step = 9: expected 1 to 8"));
+}
+
+#[test]
+fn hints_come_one_at_a_time_and_progress_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let first = text(&perflab(&["hint", "diffusion"], dir.path(), &state));
+    assert!(
+        first.contains("hint 1 of 4") && !first.contains("hint 2 of 4"),
+        "{first}"
+    );
+    let second = text(&perflab(&["hint", "diffusion"], dir.path(), &state));
+    assert!(second.contains("hint 2 of 4"), "{second}");
+    for _ in 0..3 {
+        perflab(&["hint", "diffusion"], dir.path(), &state);
+    }
+    let all = text(&perflab(&["hint", "diffusion"], dir.path(), &state));
+    assert!(
+        all.contains("hint 4 of 4") && all.contains("(that is every hint)"),
+        "{all}"
+    );
+    let progress = text(&perflab(&["progress"], dir.path(), &state));
+    assert!(progress.contains("4 of 4 hints"), "{progress}");
+    // A corrupt file is reported, kept aside and rebuilt.
+    std::fs::write(&state, "[[[").unwrap();
+    let o = perflab(&["hint", "diffusion"], dir.path(), &state);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("could not be read") && err.contains("state.json.corrupt"),
+        "{err}"
+    );
+    assert!(text(&o).contains("hint 1 of 4"));
+    assert!(dir.path().join("state.json.corrupt").exists());
+}
+
+#[test]
+fn reset_restores_the_exercise_and_keeps_the_students_copy() {
+    let root = tempfile::tempdir().unwrap();
+    let info = perflab::lessons::find("diffusion")
+        .unwrap()
+        .exercise()
+        .unwrap();
+    let file = root.path().join(info.file);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "// my fast kernel\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_diffusion"))
+        .arg("reset")
+        .env("PERFLAB_ROOT", root.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), info.start);
+    let backup = file.with_extension("rs.bak");
+    assert_eq!(
+        std::fs::read_to_string(backup).unwrap(),
+        "// my fast kernel\n"
+    );
+}
+
+#[test]
+fn one_save_triggers_one_recheck() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exercise.rs");
+    std::fs::write(&path, "// start\n").unwrap();
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            // An editor's save: a write, then another touch of the same file.
+            std::fs::write(&path, "// edited\n").unwrap();
+            std::fs::write(&path, "// edited again\n").unwrap();
+            std::fs::write(path.with_extension("txt"), "not source").unwrap();
+        })
+    };
+    let mut calls = Vec::new();
+    perflab::watch::watch(dir.path(), Duration::from_millis(200), Some(1), |changed| {
+        calls.push(changed.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    writer.join().unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].len(), 1, "{calls:?}");
+    assert!(calls[0][0].ends_with("exercise.rs"));
+    assert!(!perflab::watch::is_source(Path::new("target/release/x.rs")));
+    assert!(!perflab::watch::is_source(Path::new(
+        "lessons/.perflab-tmp.rs"
+    )));
+}
