@@ -1216,7 +1216,11 @@ fn tour(args: &TourArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
     let mut index = format!("# perflab tour\n\nMachine: {machine}\n\n");
     let mut written = Vec::new();
-    for lesson in lessons::all() {
+    let mut sections = Vec::new();
+    let all = lessons::all();
+    let bar = Progress::new(all.len() as u64, "tour");
+    for (done, lesson) in all.iter().enumerate() {
+        bar.set(done as u64);
         let c = compare_lesson(*lesson, &[], &[], &args.timing)
             .with_context(|| format!("comparing the {} lesson", lesson.name()))?;
         print_comparison(&c, &machine, out)?;
@@ -1233,7 +1237,66 @@ fn tour(args: &TourArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         index.push_str(&md);
         index.push('\n');
+        // Sampled and instrumented profiles of the baseline and the fastest variant, for
+        // the page's links.
+        let mut links = Vec::new();
+        let params = lesson.parse_params(&[])?;
+        let prepared = lesson.prepare(&params)?;
+        let mut profiled = vec![lesson.baseline()];
+        if let Some(f) = c.fastest().map(|r| r.variant)
+            && f != lesson.baseline()
+        {
+            profiled.push(f);
+        }
+        for name in profiled {
+            let v = lesson.variant_index(name)?;
+            let (steps, line_steps) = crate::profile::run::steps_for(prepared.as_ref(), v, 0.3)?;
+            let options = crate::profile::run::Options {
+                functions: true,
+                lines: false,
+                memory: false,
+                flamegraph: true,
+                sort: crate::profile::func::SortKey::Cumtime,
+                top: 20,
+                frequency: 1000,
+                steps,
+                line_steps,
+                out: dir.join(name),
+                command: format!("perflab tour (profile of {} {name})", lesson.name()),
+            };
+            let done = crate::profile::run::profile(*lesson, prepared.as_ref(), v, &options)?;
+            for file in done.files {
+                let leaf = file.file_name().and_then(|f| f.to_str()).unwrap_or("");
+                if [
+                    "flamegraph.svg",
+                    "functions.svg",
+                    "functions.txt",
+                    "annotated.html",
+                    "profile.pb",
+                ]
+                .contains(&leaf)
+                    || leaf.starts_with("callgrind.out.")
+                {
+                    links.push((
+                        format!("{}/{name}/{leaf}", lesson.name()),
+                        format!("{name}: {leaf}"),
+                    ));
+                }
+                written.push(file);
+            }
+        }
+        let (section, charts) = crate::html::lesson_section(&c, &links)?;
+        for (file, svg) in charts {
+            let path = args.out.join(file);
+            report::write_atomic(&path, svg.as_bytes())?;
+            written.push(path);
+        }
+        sections.push(section);
     }
+    bar.finish();
+    let path = args.out.join("index.html");
+    report::write_atomic(&path, crate::html::page(&sections, &machine).as_bytes())?;
+    written.push(path);
     let path = args.out.join("tour.md");
     report::write_atomic(&path, index.as_bytes())?;
     written.push(path);

@@ -9,6 +9,7 @@
 //! - [`measure`]: side-by-side timing with reference checks (`compare`, `run`, `timeit`).
 //! - [`timing`]: the clock seam, robust statistics, timeit's loop count, units.
 //! - [`report`]: tables, JSON, Markdown, atomic file writes.
+//! - [`html`]: the tour's page, `reports/index.html`, with its charts.
 //! - [`grade`]: speed verdicts from interleaved runs, with a confidence interval.
 //! - [`check`]: grading a student's kernel: correctness, then speed.
 //! - [`state`]: the student's progress file.
@@ -28,6 +29,7 @@ pub mod check;
 pub mod cli;
 pub mod error;
 pub mod grade;
+pub mod html;
 pub mod lesson;
 #[path = "../lessons/mod.rs"]
 pub mod lessons;

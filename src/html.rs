@@ -1,0 +1,234 @@
+//! `reports/index.html`: the tour as one page. Per lesson, the comparison table, a chart
+//! of speedups and a chart of the cost of one unit of work (plotters, SVG files beside the
+//! page), links to the profiles that exist, and the machine it all ran on.
+//!
+//! The page checks itself when it loads: it counts the images that decoded and the
+//! script errors, and writes both on `<body>` (`data-images`, `data-errors`), which is
+//! what the headless-browser test reads.
+
+use crate::error::{Error, Result};
+use crate::machine::Machine;
+use crate::measure::Comparison;
+use crate::timing::{format_seconds_pm, format_si, sig4};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::fmt::Write as _;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A bar per variant on a log axis: `values[i]` for `names[i]`. Bars of variants that
+/// failed the reference check are grey.
+pub fn bar_chart(
+    title: &str,
+    y_label: &str,
+    names: &[&str],
+    values: &[f64],
+    good: &[bool],
+) -> Result<String> {
+    let finite: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(0.0, f64::max);
+    let (lo, hi) = if finite.is_empty() {
+        (0.1, 10.0)
+    } else {
+        (lo / 2.0, hi * 4.0)
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
+        let draw = || -> std::result::Result<(), String> {
+            root.fill(&WHITE).map_err(|e| e.to_string())?;
+            let n = names.len().max(1);
+            let mut chart = ChartBuilder::on(&root)
+                .caption(title, ("sans-serif", 18))
+                .margin(10)
+                .x_label_area_size(50)
+                .y_label_area_size(70)
+                .build_cartesian_2d(0f64..n as f64, (lo..hi).log_scale())
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(0)
+                .y_desc(y_label)
+                .y_label_formatter(&|y| format_si(*y))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            let bars = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite() && **v > 0.0);
+            chart
+                .draw_series(bars.clone().map(|(i, &v)| {
+                    let colour = if good.get(i).copied().unwrap_or(true) {
+                        RGBColor(31, 119, 180).filled()
+                    } else {
+                        RGBColor(170, 170, 170).filled()
+                    };
+                    Rectangle::new([(i as f64 + 0.15, lo), (i as f64 + 0.85, v)], colour)
+                }))
+                .map_err(|e| e.to_string())?;
+            // Each bar's name and value just above it.
+            let label = TextStyle::from(("sans-serif", 13).into_font())
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart
+                .draw_series(bars.map(|(i, &v)| {
+                    Text::new(
+                        format!("{} {}", names[i], sig4(v)),
+                        (i as f64 + 0.5, v * 1.05),
+                        label.clone(),
+                    )
+                }))
+                .map_err(|e| e.to_string())?;
+            root.present().map_err(|e| e.to_string())
+        };
+        draw().map_err(|message| Error::Profiler {
+            what: "draw a chart",
+            message,
+        })?;
+    }
+    Ok(svg)
+}
+
+/// One lesson's section of the page, and its two charts as `(file name, SVG)`.
+pub fn lesson_section(
+    c: &Comparison,
+    links: &[(String, String)],
+) -> Result<(String, Vec<(String, String)>)> {
+    let names: Vec<&str> = c.rows.iter().map(|r| r.variant).collect();
+    let good: Vec<bool> = c.rows.iter().map(|r| r.matches_reference).collect();
+    let speedups: Vec<f64> = c
+        .rows
+        .iter()
+        .map(|r| r.speedup.unwrap_or(f64::NAN))
+        .collect();
+    let cost: Vec<f64> = c
+        .rows
+        .iter()
+        .map(|r| r.units_per_second.map_or(f64::NAN, |u| 1e9 / u))
+        .collect();
+    let speed_svg = bar_chart(
+        &format!("{}: speedup over {} (log scale)", c.title, c.baseline),
+        "× faster",
+        &names,
+        &speedups,
+        &good,
+    )?;
+    let unit = c.unit.trim_end_matches('s');
+    let cost_svg = bar_chart(
+        &format!("{}: nanoseconds per {unit} (log scale)", c.title),
+        "ns",
+        &names,
+        &cost,
+        &good,
+    )?;
+    let speed_file = format!("{}/speedup.svg", c.lesson);
+    let cost_file = format!("{}/cost.svg", c.lesson);
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<section id=\"{name}\"><h2>{title} <small>({name})</small></h2>\n<p>{problem}</p>",
+        name = escape(c.lesson),
+        title = escape(c.title),
+        problem = escape(&c.problem)
+    );
+    let _ = writeln!(
+        h,
+        "<table><thead><tr><th>variant</th><th>steps</th><th>time (median ± MAD)</th>\
+         <th>{unit}/s</th><th>speedup vs {base}</th><th>matches {reference}</th><th>what changed</th></tr></thead><tbody>",
+        unit = escape(c.unit),
+        base = escape(c.baseline),
+        reference = escape(c.reference)
+    );
+    for r in &c.rows {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"what\">{}</td></tr>",
+            escape(r.variant),
+            r.steps,
+            if r.full_run { "" } else { "*" },
+            escape(&format_seconds_pm(r.seconds, r.spread)),
+            r.units_per_second.map_or("—".into(), format_si),
+            match (r.speedup, r.speedup_spread) {
+                (Some(s), Some(e)) => format!("{} ± {}×", sig4(s), sig4(e)),
+                _ => "—".into(),
+            },
+            if r.matches_reference {
+                format!("✓ {:.1e}", r.rel_error)
+            } else {
+                format!("<b class=\"bad\">✗ {:.1e}</b>", r.rel_error)
+            },
+            escape(r.what)
+        );
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    if c.rows.iter().any(|r| !r.full_run) {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">* ran fewer steps than the full {} to keep the run short; rates and speedups are per {unit}.</p>",
+            c.full_steps
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"charts\"><img src=\"{speed_file}\" alt=\"speedup of each {lesson} variant over {base}\" width=\"760\" height=\"360\">\
+         <img src=\"{cost_file}\" alt=\"nanoseconds per {unit} for each {lesson} variant\" width=\"760\" height=\"360\"></div>",
+        lesson = escape(c.lesson),
+        base = escape(c.baseline),
+    );
+    if !links.is_empty() {
+        let _ = write!(h, "<p>Profiles: ");
+        let items: Vec<String> = links
+            .iter()
+            .map(|(href, label)| format!("<a href=\"{}\">{}</a>", escape(href), escape(label)))
+            .collect();
+        let _ = writeln!(h, "{}</p>", items.join(" · "));
+    }
+    let _ = writeln!(h, "</section>");
+    Ok((h, vec![(speed_file, speed_svg), (cost_file, cost_svg)]))
+}
+
+/// The whole page around the lessons' sections.
+pub fn page(sections: &[String], machine: &Machine) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>perflab tour</title><style>\
+         body{{font-family:sans-serif;margin:2em;max-width:1600px;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0}} th,td{{border:1px solid #ccc;padding:.25em .6em}}\
+         th{{background:#f3f3f3}} td.n{{text-align:right;font-variant-numeric:tabular-nums}}\
+         td.what{{font-size:.85em;color:#555;max-width:38em}} .bad{{color:#b00}}\
+         .charts img{{max-width:48%;margin-right:1%;border:1px solid #eee}} .note{{color:#555;font-size:.9em}}\
+         </style></head><body>\n<h1>perflab tour</h1>\n<p>Machine: {machine}. Every figure below was measured on it, in one run; bars are \
+         grey where a variant did not match the reference.</p>\n",
+        machine = escape(&machine.to_string()),
+    );
+    for s in sections {
+        h.push_str(s);
+    }
+    h.push_str(
+        "<script>\n\
+         var errors = 0;\n\
+         window.addEventListener('error', function () { errors += 1; document.body.dataset.errors = String(errors); }, true);\n\
+         window.addEventListener('load', function () {\n\
+           var imgs = Array.prototype.slice.call(document.images);\n\
+           var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;\n\
+           document.body.dataset.images = ok + '/' + imgs.length;\n\
+           document.body.dataset.errors = String(errors);\n\
+         });\n\
+         </script>\n</body></html>\n",
+    );
+    h
+}

@@ -1,0 +1,97 @@
+//! The tour's page in a real browser: headless Chromium (Debian's `chromium`, which
+//! `.ci/run` installs) loads `reports/index.html`; the page itself counts the images that
+//! decoded and the script errors, and the test reads both from the rendered DOM, then
+//! saves a screenshot beside the page.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("PERFLAB_CHROMIUM") {
+        return PathBuf::from(p);
+    }
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Some(dir) = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .find(|d| d.join(name).is_file())
+        {
+            return dir.join(name);
+        }
+    }
+    panic!("no Chromium found: install it (apt-get install chromium) or set PERFLAB_CHROMIUM");
+}
+
+fn headless(profile: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("Chromium runs")
+}
+
+#[test]
+fn tour_page_renders_tables_and_charts_without_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
+        .args(["tour", "--budget", "0.05", "--samples", "1", "--out"])
+        .arg(&out)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = out.join("index.html");
+    let url = format!("file://{}", page.display());
+    let profile = dir.path().join("chromium-profile");
+
+    let dom = headless(
+        &profile,
+        &["--virtual-time-budget=5000", "--dump-dom", &url],
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let body = dom
+        .split("<body")
+        .nth(1)
+        .and_then(|b| b.split('>').next())
+        .unwrap_or_else(|| panic!("no <body> in the rendered page:\n{dom}"));
+    let images = 2 * perflab::lessons::all().len();
+    assert!(
+        body.contains(&format!("data-images=\"{images}/{images}\"")),
+        "not every chart decoded: <body{body}>"
+    );
+    assert!(
+        body.contains("data-errors=\"0\""),
+        "script errors: <body{body}>"
+    );
+    for lesson in perflab::lessons::all() {
+        assert!(dom.contains(&format!("<section id=\"{}\">", lesson.name())));
+        for v in lesson.variants() {
+            assert!(
+                dom.contains(&format!("<td><code>{}</code></td>", v.name)),
+                "{}",
+                v.name
+            );
+        }
+    }
+    assert!(dom.contains("Machine: "));
+
+    let shot = out.join("index.png");
+    let o = headless(
+        &profile,
+        &[
+            "--window-size=1400,1100",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+}
