@@ -101,3 +101,57 @@ fn descriptions_agree() {
     };
     assert!(e.to_string().contains("valid: diffusion"));
 }
+
+#[test]
+fn every_lesson_has_tutor_steps_and_an_exercise_that_fits_its_description() {
+    use perflab::lesson::Action;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for lesson in lessons::all() {
+        let name = lesson.name();
+        assert!(!lesson.steps().is_empty(), "{name} has no tutor steps");
+        for step in lesson.steps() {
+            assert!(
+                !step.title.is_empty() && step.text.len() > 40,
+                "{name}: {}",
+                step.title
+            );
+            let params: &[&str] = match step.action {
+                Action::Read => &[],
+                Action::Run { variant, params }
+                | Action::Profile {
+                    variant, params, ..
+                } => {
+                    lesson.variant_index(variant).unwrap();
+                    params
+                }
+                Action::Compare { variants, params } => {
+                    for v in variants {
+                        lesson.variant_index(v).unwrap();
+                    }
+                    params
+                }
+            };
+            let owned: Vec<String> = params.iter().map(|s| s.to_string()).collect();
+            lesson
+                .parse_params(&owned)
+                .expect("a step's parameters parse");
+        }
+        let info = lesson
+            .exercise()
+            .unwrap_or_else(|| panic!("{name} has no exercise"));
+        assert!(root.join(info.file).is_file(), "{name}: no {}", info.file);
+        assert!(info.start.contains("pub fn run(") && info.start.contains("TODO"));
+        assert!(info.target > 1.0 && !info.hints.is_empty());
+        let owned: Vec<String> = info.params.iter().map(|s| s.to_string()).collect();
+        lesson
+            .prepare(&lesson.parse_params(&owned).unwrap())
+            .unwrap();
+        // The last step sends the student to the exercise.
+        let last = lesson.steps().last().unwrap();
+        assert!(
+            last.text.contains(info.file),
+            "{name}: the last step names {}",
+            info.file
+        );
+    }
+}

@@ -123,15 +123,67 @@ fn the_shipped_exercise_is_correct_but_fails_the_speed_target() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
     let o = perflab(
         &["check", "diffusion", "--no-build", "--rounds", "5"],
         dir.path(),
-        &dir.path().join("state.json"),
+        &state,
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("✓ correct"), "{out}");
     assert!(out.contains("✗ not fast enough yet"), "{out}");
+    let progress = text(&perflab(&["progress"], dir.path(), &state));
+    assert!(progress.contains("✗ not passed — best "), "{progress}");
+}
+
+/// `perflab check` without `--no-build` runs cargo, then the binary cargo built. Here
+/// "cargo" is a script that records its arguments, and the "built" binary is a copy of
+/// this one, so the test exercises the whole path without a second build.
+#[test]
+fn check_rebuilds_then_runs_the_rebuilt_binary() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let release = dir.path().join("target/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_perflab"), release.join("perflab")).unwrap();
+    let cargo = dir.path().join("cargo");
+    let log = dir.path().join("cargo-args");
+    let fake = |status: u8| {
+        std::fs::write(
+            &cargo,
+            format!(
+                "#!/bin/sh\necho \"$@\" > '{}'\nexit {status}\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let check = || {
+        Command::new(release.join("perflab"))
+            .args(["check", "diffusion", "--rounds", "3"])
+            .env("CARGO", &cargo)
+            .env("CARGO_TARGET_DIR", dir.path().join("target"))
+            .env("PERFLAB_STATE", dir.path().join("state.json"))
+            .output()
+            .unwrap()
+    };
+    fake(0);
+    let o = check();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap().trim(),
+        "build --release --quiet --bin perflab"
+    );
+    assert!(err.contains("building the exercise"), "{err}");
+    assert!(text(&o).contains("✓ correct"), "{}", text(&o));
+    // A build that fails stops the check with a clear word, and status 1.
+    fake(101);
+    let o = check();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("✗ the exercise does not build"));
+    assert!(o.stdout.is_empty());
 }
 
 #[test]
