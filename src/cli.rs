@@ -90,6 +90,13 @@ enum Command {
     },
     /// Each lesson's progress: tutor steps seen, hints, exercise passed, best speedup.
     Progress,
+    /// Measure this machine's memory bandwidth and peak flops once, for the roofline
+    /// columns of `compare`.
+    Machine {
+        /// Measure again even if a measurement of this machine is kept.
+        #[arg(long)]
+        again: bool,
+    },
 }
 
 /// A lesson's own binary.
@@ -410,7 +417,32 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Watch { lesson } => watch(lessons::find(&lesson)?, out),
         Command::Reset { lesson } => reset(lessons::find(&lesson)?, out),
         Command::Progress => progress(lessons::all(), out),
+        Command::Machine { again } => machine(again, out),
     }
+}
+
+fn machine(again: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::roofline;
+    let kept = if again { None } else { roofline::load() };
+    let r = match kept {
+        Some(r) => {
+            writeln!(
+                out,
+                "measured earlier (kept in {}; --again measures anew):",
+                roofline::path().display()
+            )?;
+            r
+        }
+        None => {
+            eprintln!("measuring: STREAM triad over 768 MiB, then FMA loops (a few seconds) …");
+            let r = roofline::measure()?;
+            let path = roofline::save(&r)?;
+            writeln!(out, "measured now, kept in {}:", path.display())?;
+            r
+        }
+    };
+    write!(out, "{}", r.describe())?;
+    Ok(())
 }
 
 /// An exit status to leave with, already explained on the terminal (a failed check: 1).
@@ -1194,9 +1226,21 @@ fn compare_lesson(
 
 fn print_comparison(c: &Comparison, machine: &Machine, out: &mut dyn Write) -> std::io::Result<()> {
     header(c, out)?;
-    writeln!(out, "{}", report::table(c, Flavour::Terminal))?;
+    let roof = crate::roofline::load();
+    writeln!(
+        out,
+        "{}",
+        report::table_with(c, Flavour::Terminal, roof.as_ref())
+    )?;
     for n in report::notes(c) {
         writeln!(out, "{n}")?;
+    }
+    if let (Some(_), Some(w)) = (&roof, c.work) {
+        writeln!(
+            out,
+            "of roofline: the FLOP/s reached over min(peak, {:.2} flops per byte × triad bandwidth) from `perflab machine`, on one core or all; above 100 % the data came from cache, not memory.",
+            w.flops / w.bytes
+        )?;
     }
     writeln!(out, "machine: {machine}")
 }

@@ -153,6 +153,15 @@ pub struct Exercise<P: Problem> {
     pub info: ExerciseInfo,
 }
 
+/// The arithmetic and memory traffic of one unit of work, for the roofline.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Work {
+    /// Floating-point operations per unit.
+    pub flops: f64,
+    /// Bytes that must move per unit at the least (each value read once and written once).
+    pub bytes: f64,
+}
+
 /// Everything about one lesson, registered once.
 pub struct Spec<P: Problem> {
     /// Command-line name, also the name of its binary and bench group.
@@ -181,6 +190,10 @@ pub struct Spec<P: Problem> {
     pub steps: &'static [Step],
     /// The exercise, if the lesson has one.
     pub exercise: Option<Exercise<P>>,
+    /// Flops and bytes per unit of work, for the roofline columns.
+    pub work: Option<Work>,
+    /// The variants that use every core (their roofline is the whole machine's).
+    pub parallel: &'static [&'static str],
 }
 
 /// The result of running one variant.
@@ -261,6 +274,10 @@ pub trait Lesson: Sync {
     fn steps(&self) -> &'static [Step];
     /// The exercise, if any.
     fn exercise(&self) -> Option<ExerciseInfo>;
+    /// Flops and bytes per unit of work.
+    fn work(&self) -> Option<Work>;
+    /// The variants that use every core.
+    fn parallel(&self) -> &'static [&'static str];
     /// Applies parameters.
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>>;
 
@@ -323,6 +340,12 @@ impl<P: Problem> Lesson for Spec<P> {
     }
     fn exercise(&self) -> Option<ExerciseInfo> {
         self.exercise.as_ref().map(|e| e.info)
+    }
+    fn work(&self) -> Option<Work> {
+        self.work
+    }
+    fn parallel(&self) -> &'static [&'static str] {
+        self.parallel
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>> {
         let problem = (self.setup)(params)?;

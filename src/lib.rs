@@ -16,6 +16,7 @@
 //! - [`watch`]: re-running on every save.
 //! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
 //! - [`machine`]: what a measurement ran on.
+//! - [`roofline`]: this machine's bandwidth and peak flops (`perflab machine`).
 //! - [`lessons`]: the registry of lessons.
 //! - [`profile`](mod@profile): the profilers, with the [`instrument`] and
 //!   [`profile`](macro@profile) attributes.
@@ -39,6 +40,7 @@ pub mod params;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod roofline;
 pub mod snapshot;
 pub mod state;
 pub mod timing;

@@ -131,6 +131,10 @@ pub struct Comparison {
     /// The measurements, in the plan's order.
     #[serde(rename = "variants")]
     pub rows: Vec<Row>,
+    /// Flops and bytes per unit of work, where the lesson gives them.
+    pub work: Option<crate::lesson::Work>,
+    /// The variants that use every core.
+    pub parallel: &'static [&'static str],
 }
 
 impl Comparison {
@@ -312,6 +316,8 @@ pub fn measure(
         reference: lesson.reference(),
         tolerance: lesson.tolerance(),
         rows,
+        work: lesson.work(),
+        parallel: lesson.parallel(),
     })
 }
 

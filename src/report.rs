@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::machine::Machine;
 use crate::measure::{Comparison, Row};
+use crate::roofline::Roofline;
 use crate::timing::{format_seconds_pm, format_si, sig4};
 use std::io::Write;
 use std::path::Path;
@@ -34,7 +35,14 @@ fn check_cell(r: &Row) -> String {
 
 /// The comparison table: variant, steps, median time ± spread, rate, speedup, check.
 pub fn table(c: &Comparison, flavour: Flavour) -> String {
+    table_with(c, flavour, None)
+}
+
+/// The comparison table, with each variant's GFLOP/s and share of its roofline bound
+/// when the machine has been measured (`perflab machine`) and the lesson gives its work.
+pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> String {
     let with_exact = c.rows.iter().any(|r| r.exact_error.is_some());
+    let roof = roof.zip(c.work);
     let mut b = Builder::default();
     let mut head = vec![
         "variant".to_string(),
@@ -46,6 +54,10 @@ pub fn table(c: &Comparison, flavour: Flavour) -> String {
     ];
     if with_exact {
         head.push("vs exact".to_string());
+    }
+    if roof.is_some() {
+        head.push("FLOP/s".to_string());
+        head.push("of roofline".to_string());
     }
     b.push_record(head);
     for r in &c.rows {
@@ -63,6 +75,22 @@ pub fn table(c: &Comparison, flavour: Flavour) -> String {
         ];
         if with_exact {
             rec.push(r.exact_error.map_or("—".into(), |e| format!("{e:.1e}")));
+        }
+        if let Some((roof, work)) = roof {
+            let all = c.parallel.contains(&r.variant);
+            match r.units_per_second {
+                Some(u) => {
+                    let flops = u * work.flops;
+                    rec.push(format_si(flops));
+                    let share = roof.share(flops, work.flops / work.bytes, all);
+                    rec.push(format!(
+                        "{:.0} %{}",
+                        100.0 * share,
+                        if all { " (all cores)" } else { "" }
+                    ));
+                }
+                None => rec.extend(["—".to_string(), "—".to_string()]),
+            }
         }
         b.push_record(rec);
     }

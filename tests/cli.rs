@@ -549,3 +549,47 @@ fn profile_to_an_unwritable_folder_fails_before_running() {
     assert!(err.contains("cannot create folder file/sub"), "{err}");
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn machine_is_measured_once_and_compare_shows_the_roofline() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("machine.json");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_perflab"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("PERFLAB_MACHINE", &kept)
+            .output()
+            .unwrap()
+    };
+    let first = ok(&run(&["machine"]));
+    assert!(first.starts_with("measured now"), "{first}");
+    for want in ["bandwidth", "GB/s", "peak flops", "GFLOP/s", "ridge point"] {
+        assert!(first.contains(want), "{want}: {first}");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    assert!(doc["bandwidth_all"].as_f64().unwrap() > 1e8);
+    assert!(doc["flops_one"].as_f64().unwrap() > 1e8);
+    let second = ok(&run(&["machine"]));
+    assert!(second.starts_with("measured earlier"), "{second}");
+    let table = ok(&run(&with(
+        &["compare", "diffusion", "--variants", "fused,prange"],
+        SMALL,
+    )
+    .iter()
+    .map(String::as_str)
+    .collect::<Vec<_>>()));
+    assert!(table.contains("of roofline"), "{table}");
+    assert!(table.contains("(all cores)"), "{table}");
+    // Without a measurement, the table has no such columns.
+    std::fs::remove_file(&kept).unwrap();
+    let table = ok(&run(&with(
+        &["compare", "diffusion", "--variants", "fused"],
+        SMALL,
+    )
+    .iter()
+    .map(String::as_str)
+    .collect::<Vec<_>>()));
+    assert!(!table.contains("of roofline"), "{table}");
+}

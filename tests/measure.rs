@@ -101,6 +101,8 @@ static FAKE: Spec<Counter> = Spec {
     },
     steps: &[],
     exercise: None,
+    work: None,
+    parallel: &[],
 };
 
 #[test]

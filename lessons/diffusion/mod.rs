@@ -3,7 +3,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
-use crate::lesson::{Action, Exercise, ExerciseInfo, Frame, Problem, Size, Spec, Step};
+use crate::lesson::{Action, Exercise, ExerciseInfo, Frame, Problem, Size, Spec, Step, Work};
 use crate::params::{Kind, ParamSpec, Params, show};
 use std::f64::consts::PI;
 
@@ -33,6 +33,13 @@ pub static LESSON: Spec<Diffusion> = Spec {
     ],
     setup: Diffusion::new,
     steps: STEPS,
+    // ρ + coef·(up + down + left + right − 4ρ): 7 flops; at the least each cell is read
+    // once and written once per step, 16 bytes.
+    work: Some(Work {
+        flops: 7.0,
+        bytes: 16.0,
+    }),
+    parallel: &["prange", "parallel"],
     exercise: Some(Exercise {
         kernel: exercise::run,
         info: ExerciseInfo {
