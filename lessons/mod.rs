@@ -7,8 +7,9 @@ use crate::error::{Error, Result};
 use crate::lesson::Lesson;
 
 pub mod diffusion;
+pub mod particles;
 
-static ALL: &[&dyn Lesson] = &[&diffusion::LESSON];
+static ALL: &[&dyn Lesson] = &[&diffusion::LESSON, &particles::LESSON];
 
 /// Every lesson, in teaching order.
 pub fn all() -> &'static [&'static dyn Lesson] {

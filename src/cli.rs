@@ -566,6 +566,30 @@ fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::
                 };
                 compare(lesson, &compare_args, out)?;
             }
+            Action::Memory { variants, params } => {
+                let owned = with(params);
+                writeln!(out, "$ (the heap of one run of each, {})", shown(&owned))?;
+                let prepared = lesson.prepare(&lesson.parse_params(&owned)?)?;
+                let item = lesson.unit().split('-').next().unwrap_or("unit");
+                let steps = prepared.steps();
+                for v in variants {
+                    let i = lesson.variant_index(v)?;
+                    let clock = RealClock::default();
+                    let (outcome, mem) =
+                        crate::profile::memory::record(std::time::Duration::from_millis(2), || {
+                            prepared.run(i, steps, &clock, None)
+                        });
+                    outcome?;
+                    let above = (mem.peak - mem.start) as f64;
+                    writeln!(
+                        out,
+                        "{v:>10}: peak {}B above the start, {:.1} bytes per {item}; {} allocations",
+                        crate::timing::format_si(above),
+                        above / prepared.units_per_step().max(1) as f64,
+                        mem.allocations
+                    )?;
+                }
+            }
             Action::Profile {
                 variant,
                 params,
@@ -573,7 +597,7 @@ fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::
             } => {
                 writeln!(
                     out,
-                    "$ perflab profile {} --variant {variant} --functions --lines --flamegraph --steps {steps} {}",
+                    "$ perflab profile {} --variant {variant} --functions --lines --steps {steps} {}",
                     lesson.name(),
                     shown(&with(params))
                 )?;
@@ -582,7 +606,7 @@ fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::
                     functions: true,
                     lines: true,
                     memory: false,
-                    flamegraph: true,
+                    flamegraph: false,
                     diff: Vec::new(),
                     out: None,
                     sort: crate::profile::func::SortKey::Cumtime,

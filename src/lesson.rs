@@ -85,6 +85,9 @@ pub struct Variant<P: Problem> {
     pub info: VariantInfo,
     /// The code.
     pub kernel: Kernel<P>,
+    /// Its own tolerance against the reference, for a variant that solves the problem by
+    /// another method (an exact formula beside time steps); `None`: the lesson's.
+    pub tolerance: Option<f64>,
 }
 
 /// What a tutor step does after showing its text.
@@ -102,6 +105,13 @@ pub enum Action {
     /// Compares variants side by side, as `perflab compare` does.
     Compare {
         /// The variants; empty for all of them.
+        variants: &'static [&'static str],
+        /// Parameter overrides.
+        params: &'static [&'static str],
+    },
+    /// Measures the heap of each variant in one run: peak bytes, and per item of work.
+    Memory {
+        /// The variants.
         variants: &'static [&'static str],
         /// Parameter overrides.
         params: &'static [&'static str],
@@ -268,6 +278,9 @@ pub trait Lesson: Sync {
     fn reference(&self) -> &'static str;
     /// Max-norm relative tolerance against the reference.
     fn tolerance(&self) -> f64;
+    /// The tolerance variant number `variant` is held to (the lesson's, unless it has its
+    /// own).
+    fn tolerance_of(&self, variant: usize) -> f64;
     /// Bench sizes.
     fn sizes(&self) -> &'static [Size];
     /// The tutor's steps.
@@ -331,6 +344,12 @@ impl<P: Problem> Lesson for Spec<P> {
     }
     fn tolerance(&self) -> f64 {
         self.tolerance
+    }
+    fn tolerance_of(&self, variant: usize) -> f64 {
+        self.variants
+            .get(variant)
+            .and_then(|v| v.tolerance)
+            .unwrap_or(self.tolerance)
     }
     fn sizes(&self) -> &'static [Size] {
         self.sizes

@@ -94,8 +94,10 @@ pub struct Row {
     pub checksum: f64,
     /// Max-norm relative difference from the reference at the same steps.
     pub rel_error: f64,
-    /// Whether `rel_error` is within the lesson's tolerance.
+    /// Whether `rel_error` is within the tolerance this variant is held to.
     pub matches_reference: bool,
+    /// That tolerance: the lesson's, or the variant's own.
+    pub tolerance: f64,
     /// Max-norm relative difference from the exact answer, where there is one.
     pub exact_error: Option<f64>,
 }
@@ -300,7 +302,8 @@ pub fn measure(
                 speedup_spread: speed.map(|s| s.1),
                 checksum,
                 rel_error,
-                matches_reference: rel_error <= lesson.tolerance(),
+                matches_reference: rel_error <= lesson.tolerance_of(e.variant),
+                tolerance: lesson.tolerance_of(e.variant),
                 exact_error,
             }
         })

@@ -116,6 +116,12 @@ pub fn notes(c: &Comparison) -> Vec<String> {
         "matches {}: max-norm relative difference from {} at the same steps, tolerance {:.0e}.",
         c.reference, c.reference, c.tolerance
     ));
+    for r in c.rows.iter().filter(|r| r.tolerance != c.tolerance) {
+        notes.push(format!(
+            "{} is held to {:.0e} instead: it computes the answer another way, and the difference is the others' error.",
+            r.variant, r.tolerance
+        ));
+    }
     if let Some(line) = summary_line(c) {
         notes.push(line);
     }

@@ -225,7 +225,7 @@ fn bad_input_is_one_line_and_exit_2() {
             &["run", "diffusion", "-p", "dx=1e-7"],
             "invalid dx = 1e-7: expected dx ≥",
         ),
-        (&["run", "nope"], "unknown lesson 'nope' (valid: diffusion)"),
+        (&["run", "nope"], "unknown lesson 'nope' (valid: diffusion, particles)"),
         (
             &["run", "diffusion", "--variant", "fast"],
             "unknown variant 'fast' of diffusion (valid: dynamic,",
@@ -252,7 +252,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["profile", "nope", "--variant", "loops"],
-            "unknown lesson 'nope' (valid: diffusion)",
+            "unknown lesson 'nope' (valid: diffusion, particles)",
         ),
         (
             &["profile", "diffusion", "--variant", "fast"],

@@ -71,6 +71,7 @@ static FAKE: Spec<Counter> = Spec {
                 what: "100 µs a step",
             },
             kernel: slow,
+            tolerance: None,
         },
         Variant {
             info: VariantInfo {
@@ -78,6 +79,7 @@ static FAKE: Spec<Counter> = Spec {
                 what: "4 µs a step",
             },
             kernel: fast,
+            tolerance: None,
         },
         Variant {
             info: VariantInfo {
@@ -85,6 +87,7 @@ static FAKE: Spec<Counter> = Spec {
                 what: "fast and wrong",
             },
             kernel: wrong,
+            tolerance: None,
         },
     ],
     baseline: "slow",

@@ -124,7 +124,7 @@ fn every_lesson_has_tutor_steps_and_an_exercise_that_fits_its_description() {
                     lesson.variant_index(variant).unwrap();
                     params
                 }
-                Action::Compare { variants, params } => {
+                Action::Compare { variants, params } | Action::Memory { variants, params } => {
                     for v in variants {
                         lesson.variant_index(v).unwrap();
                     }

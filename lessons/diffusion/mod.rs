@@ -85,7 +85,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Profile: where does the time go?",
-        text: "Before changing code, find the hot spot. The function profiler shows that all of nested's time is in `step`; the line profiler splits `step` by statement, with the memory each line allocates; the sampled profile sees the optimised code without changing it. (300 steps, to keep the line profiler short.)",
+        text: "Before changing code, find the hot spot. The function profiler shows that all of nested's time is in `step`; the line profiler splits `step` by statement, with the memory each line allocates; functions.svg draws the call tree as a flamegraph. (300 steps, to keep the line profiler short; `perflab profile diffusion --variant nested` adds the sampled profile, which sees the optimised code without changing it.)",
         action: Action::Profile {
             variant: "nested",
             params: &[],

@@ -28,6 +28,7 @@ macro_rules! variant {
                 what: $what,
             },
             kernel: $module::run,
+            tolerance: None,
         }
     };
 }

@@ -1,0 +1,8 @@
+//! `particles`: the particle simulator lesson as its own binary (`particles compare` is
+//! `perflab compare particles`).
+
+perflab::tracking_allocator!();
+
+fn main() -> std::process::ExitCode {
+    perflab::cli::lesson_main("particles")
+}
