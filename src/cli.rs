@@ -90,6 +90,13 @@ enum Command {
     },
     /// Each lesson's progress: tutor steps seen, hints, exercise passed, best speedup.
     Progress,
+    /// A variant's machine code, packed SIMD instructions marked (like Python's `dis`).
+    Asm {
+        /// Lesson name.
+        lesson: String,
+        #[command(flatten)]
+        args: AsmArgs,
+    },
     /// Measure this machine's memory bandwidth and peak flops once, for the roofline
     /// columns of `compare`.
     Machine {
@@ -130,6 +137,8 @@ enum LessonCommand {
     Reset,
     /// Progress through the lessons.
     Progress,
+    /// A variant's machine code, packed SIMD instructions marked.
+    Asm(AsmArgs),
 }
 
 /// Output format.
@@ -247,6 +256,16 @@ struct ProfileArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+struct AsmArgs {
+    /// Variant whose kernel to show.
+    #[arg(short, long)]
+    variant: String,
+    /// Only the summary, without the listing.
+    #[arg(long)]
+    summary: bool,
+}
+
+#[derive(Debug, Args, Clone)]
 struct TutorArgs {
     /// Start at this step (1-based).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -359,6 +378,10 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
             lesson: lesson_name,
         },
         LessonCommand::Progress => Command::Progress,
+        LessonCommand::Asm(args) => Command::Asm {
+            lesson: lesson_name,
+            args,
+        },
     };
     finish(dispatch(command))
 }
@@ -418,7 +441,27 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Reset { lesson } => reset(lessons::find(&lesson)?, out),
         Command::Progress => progress(lessons::all(), out),
         Command::Machine { again } => machine(again, out),
+        Command::Asm { lesson, args } => asm(lessons::find(&lesson)?, &args, out),
     }
+}
+
+fn asm(lesson: &dyn Lesson, args: &AsmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let v = lesson.variant_index(&args.variant)?;
+    let listing = crate::asm::disassemble(lesson.kernel_address(v))?;
+    if !args.summary {
+        writeln!(
+            out,
+            "{} — ▶z/▶y/▶x: packed SIMD on zmm/ymm/xmm registers (8/4/2 doubles at once); ·: scalar floating point\n",
+            listing.name
+        )?;
+        write!(out, "{}", listing.text)?;
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", listing.summary())?;
+    if !listing.calls.is_empty() {
+        writeln!(out, "calls: {}", listing.calls.join(", "))?;
+    }
+    Ok(())
 }
 
 fn machine(again: bool, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -565,6 +608,20 @@ fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::
                     },
                 };
                 compare(lesson, &compare_args, out)?;
+            }
+            Action::Asm { variants } => {
+                for v in variants {
+                    writeln!(
+                        out,
+                        "$ perflab asm {} --variant {v} --summary",
+                        lesson.name()
+                    )?;
+                    let i = lesson.variant_index(v)?;
+                    match crate::asm::disassemble(lesson.kernel_address(i)) {
+                        Ok(listing) => writeln!(out, "{}", listing.summary())?,
+                        Err(e) => writeln!(out, "({e})")?,
+                    }
+                }
             }
             Action::Memory { variants, params } => {
                 let owned = with(params);

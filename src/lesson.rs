@@ -109,6 +109,12 @@ pub enum Action {
         /// Parameter overrides.
         params: &'static [&'static str],
     },
+    /// Shows how many instructions each variant's kernel has, and how many of them are
+    /// packed SIMD, as `perflab asm --summary` does.
+    Asm {
+        /// The variants.
+        variants: &'static [&'static str],
+    },
     /// Measures the heap of each variant in one run: peak bytes, and per item of work.
     Memory {
         /// The variants.
@@ -281,6 +287,8 @@ pub trait Lesson: Sync {
     /// The tolerance variant number `variant` is held to (the lesson's, unless it has its
     /// own).
     fn tolerance_of(&self, variant: usize) -> f64;
+    /// Where variant number `variant`'s kernel function is in memory (for `perflab asm`).
+    fn kernel_address(&self, variant: usize) -> usize;
     /// Bench sizes.
     fn sizes(&self) -> &'static [Size];
     /// The tutor's steps.
@@ -344,6 +352,9 @@ impl<P: Problem> Lesson for Spec<P> {
     }
     fn tolerance(&self) -> f64 {
         self.tolerance
+    }
+    fn kernel_address(&self, variant: usize) -> usize {
+        self.variants[variant].kernel as usize
     }
     fn tolerance_of(&self, variant: usize) -> f64 {
         self.variants

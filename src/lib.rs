@@ -12,6 +12,7 @@
 //! - [`html`]: the tour's page, `reports/index.html`, with its charts.
 //! - [`grade`]: speed verdicts from interleaved runs, with a confidence interval.
 //! - [`check`]: grading a student's kernel: correctness, then speed.
+//! - [`asm`]: a kernel's machine code, SIMD marked (`perflab asm`).
 //! - [`state`]: the student's progress file.
 //! - [`watch`]: re-running on every save.
 //! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
@@ -26,6 +27,7 @@
 // too (the lessons are compiled into it).
 extern crate self as perflab;
 
+pub mod asm;
 pub mod check;
 pub mod cli;
 pub mod error;

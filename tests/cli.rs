@@ -225,7 +225,10 @@ fn bad_input_is_one_line_and_exit_2() {
             &["run", "diffusion", "-p", "dx=1e-7"],
             "invalid dx = 1e-7: expected dx ≥",
         ),
-        (&["run", "nope"], "unknown lesson 'nope' (valid: diffusion, particles)"),
+        (
+            &["run", "nope"],
+            "unknown lesson 'nope' (valid: diffusion, particles)",
+        ),
         (
             &["run", "diffusion", "--variant", "fast"],
             "unknown variant 'fast' of diffusion (valid: dynamic,",
@@ -592,4 +595,42 @@ fn machine_is_measured_once_and_compare_shows_the_roofline() {
     .map(String::as_str)
     .collect::<Vec<_>>()));
     assert!(!table.contains("of roofline"), "{table}");
+}
+
+#[test]
+fn asm_marks_the_simd_of_the_vectorised_kernel() {
+    let dir = tempfile::tempdir().unwrap();
+    let typed = ok(&perflab(
+        &["asm", "particles", "--variant", "typed"],
+        dir.path(),
+    ));
+    assert!(typed.contains("particles::variants::typed::run"), "{typed}");
+    let summary = typed
+        .lines()
+        .rev()
+        .find(|l| l.contains("packed SIMD"))
+        .unwrap();
+    let count = |key: &str| -> usize {
+        summary
+            .split(key)
+            .nth(1)
+            .and_then(|r| r.trim_start().split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap()
+    };
+    assert!(
+        count("ymm") + count("zmm") > 0,
+        "no wide SIMD in typed: {summary}"
+    );
+    assert!(typed.contains("▶"), "no marked instruction");
+    let objects = ok(&perflab(
+        &["asm", "particles", "--variant", "objects", "--summary"],
+        dir.path(),
+    ));
+    assert!(
+        objects.contains("instructions in") && objects.contains("calls: "),
+        "{objects}"
+    );
+    let o = perflab(&["asm", "particles", "--variant", "fast"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
 }

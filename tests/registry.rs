@@ -117,6 +117,12 @@ fn every_lesson_has_tutor_steps_and_an_exercise_that_fits_its_description() {
             );
             let params: &[&str] = match step.action {
                 Action::Read => &[],
+                Action::Asm { variants } => {
+                    for v in variants {
+                        lesson.variant_index(v).unwrap();
+                    }
+                    &[]
+                }
                 Action::Run { variant, params }
                 | Action::Profile {
                     variant, params, ..

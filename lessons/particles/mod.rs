@@ -304,6 +304,13 @@ pub const STEPS: &[Step] = &[
         },
     },
     Step {
+        title: "Look at the machine code",
+        text: "The book counts bytecode instructions with `dis` to see what each line costs the interpreter. Here the compiler's output is the thing to read: `perflab asm particles --variant V` prints a kernel's machine code, marking the packed SIMD instructions (▶, several values per instruction) and the scalar ones (·). `objects` is thousands of instructions of lookups, calls and allocations; `structs` is a short loop of scalar operations, one particle at a time; `typed` uses ymm/zmm registers, 4 or 8 particles per instruction.",
+        action: Action::Asm {
+            variants: &["objects", "structs", "typed"],
+        },
+    },
+    Step {
         title: "Arrays, and the loop order",
         text: "NumPy-style whole-array expressions (`arrays`) pay for temporaries. `typed` turns the loops back: steps outer, particles inner, over flat arrays. Now the particles of one step are independent, so the compiler computes several at once (SIMD), while `structs` waits on one particle's chain of square roots and divisions.",
         action: Action::Compare {

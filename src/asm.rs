@@ -1,0 +1,235 @@
+//! `perflab asm`: the machine code of a kernel, as `dis` shows Python's bytecode. It reads
+//! the running binary's own symbol table (object), finds the function a variant's kernel
+//! pointer lands in, and disassembles it (iced-x86). Each instruction that works on
+//! several values at once (packed SIMD on xmm, ymm or zmm registers) is marked, and a
+//! summary counts instructions, packed and scalar floating-point operations, and the
+//! functions it calls, so a student can see why one variant outruns another.
+
+use crate::error::{Error, Result};
+use iced_x86::{
+    Decoder, DecoderOptions, FlowControl, Formatter, Instruction, IntelFormatter, OpKind, Register,
+};
+use object::{Object, ObjectSection, ObjectSymbol};
+
+use std::fmt::Write as _;
+
+/// A disassembled function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// Demangled name.
+    pub name: String,
+    /// Bytes of code.
+    pub bytes: usize,
+    /// Instructions.
+    pub instructions: usize,
+    /// Packed SIMD instructions by register width: xmm (128-bit), ymm (256), zmm (512).
+    pub packed: [usize; 3],
+    /// Scalar floating-point instructions (one value each, on an xmm register).
+    pub scalar: usize,
+    /// Functions it calls directly, demangled, each once.
+    pub calls: Vec<String>,
+    /// The listing, one instruction a line.
+    pub text: String,
+}
+
+fn fail(message: impl Into<String>) -> Error {
+    Error::Profiler {
+        what: "disassemble the kernel",
+        message: message.into(),
+    }
+}
+
+/// How wide the widest vector register an instruction touches is: 0 none, 1 xmm, 2 ymm,
+/// 3 zmm.
+fn width(ins: &Instruction) -> usize {
+    (0..ins.op_count())
+        .filter(|&i| ins.op_kind(i) == OpKind::Register)
+        .map(|i| ins.op_register(i))
+        .map(|r: Register| {
+            if r.is_zmm() {
+                3
+            } else if r.is_ymm() {
+                2
+            } else if r.is_xmm() {
+                1
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Whether a mnemonic is a packed (several values) or scalar floating-point operation.
+fn kind(mnemonic: &str) -> (bool, bool) {
+    let m = mnemonic.trim_start_matches('v');
+    let fp_packed = ["pd", "ps"].iter().any(|s| m.ends_with(s));
+    let int_packed = m.starts_with('p')
+        && !["push", "pop", "pause", "prefetch"]
+            .iter()
+            .any(|s| m.starts_with(s));
+    let scalar = ["sd", "ss"].iter().any(|s| m.ends_with(s));
+    (fp_packed || int_packed, scalar)
+}
+
+/// Disassembles the function of this binary that contains `address` (a function pointer
+/// taken at run time).
+pub fn disassemble(address: usize) -> Result<Listing> {
+    if !cfg!(target_arch = "x86_64") {
+        return Err(fail("perflab asm reads x86-64 code only"));
+    }
+    let exe = std::env::current_exe().map_err(|e| fail(e.to_string()))?;
+    let data = std::fs::read(&exe).map_err(|e| Error::io("read", &exe, e))?;
+    let file = object::File::parse(&*data).map_err(|e| fail(e.to_string()))?;
+    let bias = load_bias(&file, &exe)?;
+    let symbols = text_symbols(&file);
+    let file_address = (address as i64 - bias) as u64;
+    let symbol = symbols
+        .iter()
+        .find(|s| s.0 <= file_address && file_address < s.0 + s.1)
+        .ok_or_else(|| fail("the kernel's symbol is not in the symbol table (stripped binary?)"))?;
+    let (file_start, size, raw) = (symbol.0, symbol.1, symbol.2.clone());
+    let section = file
+        .sections()
+        .find(|s| s.address() <= file_start && file_start < s.address() + s.size())
+        .ok_or_else(|| fail("the kernel's section is missing"))?;
+    let code = section
+        .data_range(file_start, size)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("the kernel's bytes are outside its section"))?;
+    let name = demangled(&raw);
+
+    let mut decoder = Decoder::with_ip(64, code, file_start, DecoderOptions::NONE);
+    let mut formatter = IntelFormatter::new();
+    let mut listing = Listing {
+        name,
+        bytes: code.len(),
+        instructions: 0,
+        packed: [0; 3],
+        scalar: 0,
+        calls: Vec::new(),
+        text: String::new(),
+    };
+    let mut ins = Instruction::default();
+    let mut line = String::new();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut ins);
+        line.clear();
+        formatter.format(&ins, &mut line);
+        listing.instructions += 1;
+        let mnemonic = line.split_whitespace().next().unwrap_or("");
+        let (packed, scalar) = kind(mnemonic);
+        let w = width(&ins);
+        let mark = if packed && w > 0 {
+            listing.packed[w - 1] += 1;
+            ["▶x", "▶y", "▶z"][w - 1]
+        } else if scalar && w > 0 {
+            listing.scalar += 1;
+            " ·"
+        } else {
+            "  "
+        };
+        let mut note = String::new();
+        if ins.flow_control() == FlowControl::Call && ins.op0_kind() == OpKind::NearBranch64 {
+            let target = ins.near_branch64();
+            if let Some(callee) = symbols
+                .iter()
+                .find(|s| s.0 <= target && target < s.0 + s.1.max(1))
+                .map(|s| demangled(&s.2))
+            {
+                note = format!("  ; {callee}");
+                if !listing.calls.contains(&callee) {
+                    listing.calls.push(callee);
+                }
+            }
+        }
+        let _ = writeln!(
+            listing.text,
+            "{mark} {:6x}  {line}{note}",
+            ins.ip() - file_start
+        );
+    }
+    Ok(listing)
+}
+
+fn strip_hash(name: &str) -> &str {
+    match name.rfind("::h") {
+        Some(i) if name.len() - i == 19 => &name[..i],
+        _ => name,
+    }
+}
+
+fn demangled(raw: &str) -> String {
+    strip_hash(&rustc_demangle::demangle(raw).to_string()).to_string()
+}
+
+/// The function symbols of the file: (address, size, mangled name), by address.
+fn text_symbols(file: &object::File) -> Vec<(u64, u64, String)> {
+    let mut v: Vec<(u64, u64, String)> = file
+        .symbols()
+        .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 0)
+        .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
+        .collect();
+    v.sort();
+    v
+}
+
+/// How far the running executable sits from its file addresses (position-independent
+/// executables load anywhere): its first mapping in `/proc/self/maps` against the address
+/// of the segment that starts the file.
+fn load_bias(file: &object::File, exe: &std::path::Path) -> Result<i64> {
+    use object::ObjectSegment;
+    let exe = exe.canonicalize().unwrap_or_else(|_| exe.to_path_buf());
+    let maps = std::fs::read_to_string("/proc/self/maps").map_err(|e| fail(e.to_string()))?;
+    let start = maps
+        .lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            (f.len() >= 6
+                && std::path::Path::new(f[5]) == exe
+                && u64::from_str_radix(f[2], 16) == Ok(0))
+            .then(|| u64::from_str_radix(f[0].split('-').next()?, 16).ok())
+            .flatten()
+        })
+        .next()
+        .ok_or_else(|| fail("cannot find this program in /proc/self/maps"))?;
+    let first = file
+        .segments()
+        .find(|s| s.file_range().0 == 0)
+        .map_or(0, |s| s.address());
+    Ok(start as i64 - first as i64)
+}
+
+impl Listing {
+    /// The summary line.
+    pub fn summary(&self) -> String {
+        let [x, y, z] = self.packed;
+        format!(
+            "{}: {} instructions in {} bytes; packed SIMD: {} (zmm {z}, ymm {y}, xmm {x}); \
+             scalar floating-point: {}",
+            self.name,
+            self.instructions,
+            self.bytes,
+            x + y + z,
+            self.scalar
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind;
+
+    #[test]
+    fn mnemonics_sort_into_packed_and_scalar() {
+        assert_eq!(kind("vfmadd231pd"), (true, false));
+        assert_eq!(kind("vsqrtsd"), (false, true));
+        assert_eq!(kind("vdivpd"), (true, false));
+        assert_eq!(kind("addsd"), (false, true));
+        assert_eq!(kind("vpaddq"), (true, false));
+        assert_eq!(kind("push"), (false, false));
+        assert_eq!(kind("vmovupd"), (true, false));
+        assert_eq!(kind("vmovsd"), (false, true));
+        assert_eq!(kind("mov"), (false, false));
+    }
+}
