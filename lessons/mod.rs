@@ -7,9 +7,11 @@ use crate::error::{Error, Result};
 use crate::lesson::Lesson;
 
 pub mod diffusion;
+pub mod fusion;
 pub mod particles;
+pub mod rng;
 
-static ALL: &[&dyn Lesson] = &[&diffusion::LESSON, &particles::LESSON];
+static ALL: &[&dyn Lesson] = &[&diffusion::LESSON, &particles::LESSON, &fusion::LESSON];
 
 /// Every lesson, in teaching order.
 pub fn all() -> &'static [&'static dyn Lesson] {

@@ -100,6 +100,9 @@ pub struct Row {
     pub tolerance: f64,
     /// Max-norm relative difference from the exact answer, where there is one.
     pub exact_error: Option<f64>,
+    /// Bytes of heap the checking run needed at its peak, above what was live before it
+    /// (with the tracking allocator installed; exact to within 64 KiB per thread).
+    pub peak_bytes: Option<i64>,
 }
 
 impl Row {
@@ -216,9 +219,27 @@ pub fn measure(
     for (i, e) in plan.entries.iter().enumerate() {
         let v = e.variant;
         progress.message(&format!("checking {}", infos[v].name));
+        // The heap the run needs at its peak, where the tracking allocator is installed.
+        let tracked = crate::profile::alloc::installed();
+        let before = tracked.then(|| {
+            crate::profile::alloc::reset_peak();
+            (
+                crate::profile::alloc::counters(),
+                crate::profile::alloc::thread_counts().0,
+            )
+        });
         let values = match &e.given {
             Some(g) => g.values.clone(),
             None => prepared.run(v, steps[i], clock, None)?.values,
+        };
+        let peak = match (&e.given, before) {
+            // Exact for what this thread allocated; other threads' share is counted in
+            // batches of 64 KiB.
+            (None, Some((b, own))) => Some(
+                (crate::profile::alloc::counters().peak - b.live)
+                    .max(crate::profile::alloc::thread_peak() - own),
+            ),
+            _ => None,
         };
         if v == reference {
             reference_values
@@ -234,7 +255,7 @@ pub fn measure(
         };
         let rel = max_rel_error(&values, want);
         let exact = prepared.exact(steps[i]).map(|x| max_rel_error(&values, &x));
-        checks.push((values.iter().sum::<f64>(), rel, exact));
+        checks.push((values.iter().sum::<f64>(), rel, exact, peak));
         progress.inc(1);
     }
     drop(reference_values);
@@ -287,7 +308,7 @@ pub fn measure(
                 (Some(b), Some(p)) if p.median > 0.0 => Some(ratio(b, p)),
                 _ => None,
             };
-            let (checksum, rel_error, exact_error) = checks[i];
+            let (checksum, rel_error, exact_error, peak_bytes) = checks[i];
             Row {
                 variant: info.name,
                 what: info.what,
@@ -305,6 +326,7 @@ pub fn measure(
                 matches_reference: rel_error <= lesson.tolerance_of(e.variant),
                 tolerance: lesson.tolerance_of(e.variant),
                 exact_error,
+                peak_bytes,
             }
         })
         .collect();

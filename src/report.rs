@@ -42,6 +42,7 @@ pub fn table(c: &Comparison, flavour: Flavour) -> String {
 /// when the machine has been measured (`perflab machine`) and the lesson gives its work.
 pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> String {
     let with_exact = c.rows.iter().any(|r| r.exact_error.is_some());
+    let with_peak = c.rows.iter().any(|r| r.peak_bytes.is_some());
     let roof = roof.zip(c.work);
     let mut b = Builder::default();
     let mut head = vec![
@@ -54,6 +55,9 @@ pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> 
     ];
     if with_exact {
         head.push("vs exact".to_string());
+    }
+    if with_peak {
+        head.push("peak heap".to_string());
     }
     if roof.is_some() {
         head.push("FLOP/s".to_string());
@@ -75,6 +79,12 @@ pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> 
         ];
         if with_exact {
             rec.push(r.exact_error.map_or("—".into(), |e| format!("{e:.1e}")));
+        }
+        if with_peak {
+            rec.push(
+                r.peak_bytes
+                    .map_or("—".into(), |b| format!("{}B", format_si(b.max(0) as f64))),
+            );
         }
         if let Some((roof, work)) = roof {
             let all = c.parallel.contains(&r.variant);

@@ -227,7 +227,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["run", "nope"],
-            "unknown lesson 'nope' (valid: diffusion, particles)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion)",
         ),
         (
             &["run", "diffusion", "--variant", "fast"],
@@ -255,7 +255,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["profile", "nope", "--variant", "loops"],
-            "unknown lesson 'nope' (valid: diffusion, particles)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion)",
         ),
         (
             &["profile", "diffusion", "--variant", "fast"],

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
+use crate::lessons::rng::symmetric;
 use crate::params::{Kind, Limit, ParamSpec, Params, show};
 use std::rc::Rc;
 
@@ -125,23 +126,8 @@ pub struct Particles {
     pub w: Vec<f64>,
 }
 
-/// splitmix64: a tiny, well-known generator, so a seed gives the same particles on every
-/// machine and every version.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Uniform in (−1, 1).
-fn uniform(state: &mut u64) -> f64 {
-    let u = (splitmix64(state) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-    2.0 * u - 1.0
-}
-
-fn whole(p: &Params, name: &str) -> Result<u64> {
+/// A parameter that must be a whole number.
+pub(crate) fn whole(p: &Params, name: &str) -> Result<u64> {
     let v = p.real(name);
     if v.fract() != 0.0 {
         return Err(Error::param(name, show(v), "a whole number"));
@@ -183,9 +169,9 @@ impl Particles {
             let mut start = Vec::with_capacity(2 * n);
             let mut w = Vec::with_capacity(n);
             for _ in 0..n {
-                start.push(uniform(&mut seed));
-                start.push(uniform(&mut seed));
-                w.push(uniform(&mut seed));
+                start.push(symmetric(&mut seed));
+                start.push(symmetric(&mut seed));
+                w.push(symmetric(&mut seed));
             }
             (start, w)
         };

@@ -78,6 +78,8 @@ struct Counts {
     allocations: Cell<u64>,
     /// Net bytes not yet added to [`LIVE_BATCHED`].
     net: Cell<i64>,
+    /// The most bytes this thread had allocated and not freed, since [`reset_peak`].
+    high: Cell<i64>,
 }
 
 /// Allocations between a thread's reports, at most.
@@ -91,6 +93,7 @@ thread_local! {
             freed: Cell::new(0),
             allocations: Cell::new(0),
             net: Cell::new(0),
+            high: Cell::new(0),
         }
     };
 }
@@ -132,7 +135,12 @@ fn on_alloc(size: usize) {
     let _ = COUNTS.try_with(|c| {
         let allocations = c.allocations.get() + 1;
         let net = c.net.get() + size as i64;
-        c.allocated.set(c.allocated.get() + size as u64);
+        let allocated = c.allocated.get() + size as u64;
+        let own = allocated as i64 - c.freed.get() as i64;
+        if own > c.high.get() {
+            c.high.set(own);
+        }
+        c.allocated.set(allocated);
         c.allocations.set(allocations);
         c.net.set(net);
         if net >= BATCH || allocations % EVERY == 0 {
@@ -278,9 +286,16 @@ pub fn live_batched() -> i64 {
     LIVE_BATCHED.load(Relaxed)
 }
 
-/// Starts a new peak from the bytes live now.
+/// Starts a new peak from the bytes live now, process-wide and for this thread.
 pub fn reset_peak() {
     PEAK.store(LIVE_BATCHED.load(Relaxed), Relaxed);
+    let _ = COUNTS.try_with(|c| c.high.set(c.allocated.get() as i64 - c.freed.get() as i64));
+}
+
+/// The most bytes this thread had allocated and not freed since [`reset_peak`] (exact),
+/// as its running net count ([`thread_counts`]' first number) reached it.
+pub fn thread_peak() -> i64 {
+    COUNTS.try_with(|c| c.high.get()).unwrap_or(0)
 }
 
 /// This thread's bytes allocated minus bytes freed, and its allocations, so far (exact;

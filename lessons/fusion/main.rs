@@ -1,0 +1,8 @@
+//! `fusion`: the temporaries lesson as its own binary (`fusion compare` is
+//! `perflab compare fusion`).
+
+perflab::tracking_allocator!();
+
+fn main() -> std::process::ExitCode {
+    perflab::cli::lesson_main("fusion")
+}

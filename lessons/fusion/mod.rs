@@ -1,0 +1,255 @@
+#![doc = include_str!("README.md")]
+// The README cites its sources as [IHPCSS24] and [PHPP13], which rustdoc would take for
+// links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
+use crate::error::{Error, Result};
+use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
+use crate::lessons::particles::whole;
+use crate::lessons::rng::unit;
+use crate::params::{Kind, Limit, ParamSpec, Params, show};
+
+pub mod exercise;
+pub mod variants;
+
+/// The lesson, as the registry, CLI, binary, benches and tests see it.
+pub static LESSON: Spec<Fusion> = Spec {
+    name: "fusion",
+    title: "Temporaries and fused expressions",
+    summary: "What whole-array expressions cost in memory traffic, and what one fused pass saves.",
+    unit: "values",
+    params: PARAMS,
+    variants: variants::ALL,
+    baseline: "temporaries",
+    reference: "fused",
+    tolerance: 1e-12,
+    sizes: &[
+        Size {
+            name: "default",
+            params: &[],
+        },
+        Size {
+            name: "small",
+            params: &["n=100000"],
+        },
+    ],
+    setup: Fusion::new,
+    steps: STEPS,
+    // a² + b² + 2ab: 6 flops; a and b read and the result written, 24 bytes per value.
+    work: Some(Work {
+        flops: 6.0,
+        bytes: 24.0,
+    }),
+    parallel: &["threads2", "parallel"],
+    exercise: Some(Exercise {
+        kernel: exercise::run,
+        info: ExerciseInfo {
+            file: "lessons/fusion/exercise.rs",
+            start: include_str!("exercise.start.rs"),
+            target: 10.0,
+            params: &["n=10000000"],
+            hints: &[
+                "Count the passes over memory. Each line of the starting kernel reads one or two arrays of n values and writes a new one: five full sweeps and four temporaries, where one read of a and b and one write of the result would do.",
+                "Compute each result from a[i] and b[i] in one loop and write it straight into `out`: `for ((o, a), b) in out.iter_mut().zip(&p.a).zip(&p.b) { *o = a * a + b * b + 2.0 * a * b; }`. Keep that order of operations: the check wants the same bits.",
+                "Past the target? The loop is bound by memory bandwidth: threads help only as far as the memory bus has room. Try rayon's par_chunks_mut on `out` with blocks of about 64 Ki values, and compare with `perflab machine`'s triad figure.",
+            ],
+        },
+    }),
+};
+
+/// The expressions the lesson evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expr {
+    /// a² + b² + 2ab, element by element.
+    Poly,
+    /// The matrix of distances between N points in the plane.
+    Distance,
+}
+
+/// The parameters: which expression, and its size.
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "expr",
+        default: "poly",
+        help: "a² + b² + 2ab on n values, or the distance matrix of `points` points",
+        kind: Kind::Choice(&["poly", "distance"]),
+    },
+    ParamSpec {
+        name: "n",
+        default: "30000000",
+        help: "values of a and b (a whole number)",
+        kind: Kind::Real {
+            min: Limit::Incl(1.0),
+            max: Limit::Incl(1e8),
+        },
+    },
+    ParamSpec {
+        name: "points",
+        default: "2000",
+        help: "points of the distance matrix (a whole number)",
+        kind: Kind::Real {
+            min: Limit::Incl(1.0),
+            max: Limit::Incl(10000.0),
+        },
+    },
+    ParamSpec {
+        name: "repeat",
+        default: "1",
+        help: "evaluations in a full run (a whole number)",
+        kind: Kind::Real {
+            min: Limit::Incl(1.0),
+            max: Limit::Incl(1e6),
+        },
+    },
+    ParamSpec {
+        name: "seed",
+        default: "42",
+        help: "seed of the random inputs (a whole number)",
+        kind: Kind::NON_NEGATIVE,
+    },
+];
+
+/// The problem at one parameter set: the inputs, drawn uniformly from [0, 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fusion {
+    /// Which expression.
+    pub expr: Expr,
+    /// a (for `poly`).
+    pub a: Vec<f64>,
+    /// b (for `poly`).
+    pub b: Vec<f64>,
+    /// Points `[x0, y0, x1, y1, …]` (for `distance`).
+    pub points: Vec<f64>,
+    /// Evaluations in a full run.
+    pub repeat: usize,
+}
+
+impl Fusion {
+    /// Builds the inputs.
+    pub fn new(p: &Params) -> Result<Fusion> {
+        let mut seed = whole(p, "seed")?;
+        let repeat = whole(p, "repeat")? as usize;
+        let draw =
+            |count: usize, seed: &mut u64| (0..count).map(|_| unit(seed)).collect::<Vec<_>>();
+        if p.word("expr") == "distance" {
+            let n = whole(p, "points")? as usize;
+            let points = draw(2 * n, &mut seed);
+            Ok(Fusion {
+                expr: Expr::Distance,
+                a: Vec::new(),
+                b: Vec::new(),
+                points,
+                repeat,
+            })
+        } else {
+            let n = whole(p, "n")? as usize;
+            let need = 24 * n as u64 * 3;
+            let available = crate::machine::available_memory();
+            if available > 0 && need > available {
+                return Err(Error::param(
+                    "n",
+                    show(n as f64),
+                    format!("n ≤ {} to fit in the memory available", available / 72),
+                ));
+            }
+            let a = draw(n, &mut seed);
+            let b = draw(n, &mut seed);
+            Ok(Fusion {
+                expr: Expr::Poly,
+                a,
+                b,
+                points: Vec::new(),
+                repeat,
+            })
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self.expr {
+            Expr::Poly => self.a.len(),
+            Expr::Distance => (self.points.len() / 2).pow(2),
+        }
+    }
+}
+
+impl Problem for Fusion {
+    type State = Vec<f64>;
+
+    /// An output buffer already in memory: written once here (NaN, so that a kernel that
+    /// misses a value fails the check), so the kernel's timing holds no page faults of a
+    /// fresh allocation, as when NumPy or numexpr write into an existing `out=` array.
+    fn initial(&self) -> Vec<f64> {
+        vec![f64::NAN; self.len()]
+    }
+    fn steps(&self) -> usize {
+        self.repeat
+    }
+    fn units_per_step(&self) -> u64 {
+        self.len() as u64
+    }
+    fn describe(&self) -> String {
+        match self.expr {
+            Expr::Poly => format!("a² + b² + 2ab on {} values", self.a.len()),
+            Expr::Distance => {
+                let n = self.points.len() / 2;
+                format!("distance matrix of {n} points ({} values)", n * n)
+            }
+        }
+    }
+    fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {
+        state
+    }
+    fn locate(&self, index: usize) -> String {
+        match self.expr {
+            Expr::Poly => format!("value {index}"),
+            Expr::Distance => {
+                let n = self.points.len() / 2;
+                format!("distance ({}, {})", index / n, index % n)
+            }
+        }
+    }
+    /// (a + b)², which a² + b² + 2ab equals in exact arithmetic; distances have no
+    /// shortcut, so none for them.
+    fn exact(&self, _steps: usize) -> Option<Vec<f64>> {
+        (self.expr == Expr::Poly).then(|| {
+            self.a
+                .iter()
+                .zip(&self.b)
+                .map(|(a, b)| (a + b) * (a + b))
+                .collect()
+        })
+    }
+}
+
+/// The tutor's walk.
+pub const STEPS: &[Step] = &[
+    Step {
+        title: "Temporaries",
+        text: "NumPy evaluates a*a + b*b + 2*a*b one operation at a time: a*a becomes a new array, b*b another, their sum a third, and so on. Each operation reads and writes whole arrays, so most of the time goes on memory traffic, not arithmetic. Here are 30 million values, with the heap each run needed at its peak.",
+        action: Action::Compare {
+            variants: &["temporaries", "fused"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "Threads on a memory-bound loop",
+        text: "The fused loop reads 16 bytes and writes 8 for 6 flops: it waits on memory, not on arithmetic. More threads help only while the memory bus has room; `perflab machine` measures that room (its triad figure), and compare's roofline columns show how close each variant gets.",
+        action: Action::Compare {
+            variants: &["fused", "threads1", "threads2", "parallel"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "Broadcasting's hidden cube",
+        text: "The distance matrix in NumPy's broadcast style subtracts every point from every other into an N×N×2 array of differences, squares it (another), sums and takes roots. The fused loop computes each distance from the two points directly. Watch the peak heap column.",
+        action: Action::Compare {
+            variants: &["temporaries", "fused", "parallel"],
+            params: &["expr=distance"],
+        },
+    },
+    Step {
+        title: "Your turn",
+        text: "Open lessons/fusion/exercise.rs: a correct kernel that builds four temporary arrays. Make it at least 10× faster than `temporaries` on 10 million values. `perflab check fusion` rebuilds it, checks its answer and times it beside `temporaries`; `perflab hint fusion` gives one hint at a time.",
+        action: Action::Read,
+    },
+];
