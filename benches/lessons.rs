@@ -3,6 +3,9 @@
 //! reports e.g. cell-updates per second. A variant too slow for a full run at a size runs
 //! the steps that fit in `BUDGET` seconds (calibrated as `perflab compare` does).
 //!
+//! A lesson with topics (idioms) measures each topic's variants at each size, with the
+//! topic chosen by its `topic` parameter.
+//!
 //! `cargo bench --bench lessons -- diffusion/loops` runs one benchmark.
 //!
 //! pprof's criterion profiler is plugged in: `cargo bench --bench lessons -- --profile-time 5`
@@ -26,11 +29,20 @@ fn lessons(c: &mut Criterion) {
             .sample_size(10)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(3));
-        for size in lesson.sizes() {
+        let sized = lesson.sizes().iter().flat_map(|size| {
             let overrides: Vec<String> = size.params.iter().map(|s| s.to_string()).collect();
+            lesson
+                .topic_runs(&overrides)
+                .into_iter()
+                .map(move |o| (size, o))
+        });
+        for (size, overrides) in sized {
             let params = lesson.parse_params(&overrides).expect("bench sizes parse");
             let prepared = lesson.prepare(&params).expect("bench sizes are valid");
             for (v, info) in lesson.variants().iter().enumerate() {
+                if !prepared.scope().variants.contains(&v) {
+                    continue;
+                }
                 let steps = calibrate(prepared.as_ref(), v, BUDGET, &clock).expect("variant runs");
                 group.throughput(Throughput::Elements(
                     steps as u64 * prepared.units_per_step(),

@@ -59,7 +59,7 @@ pub fn correctness(
     steps: usize,
     clock: &dyn Clock,
 ) -> Result<Option<Mismatch>> {
-    let reference = lesson.variant_index(lesson.reference())?;
+    let reference = prepared.scope().reference;
     let want = prepared.run(reference, steps, clock, None)?.values;
     let got = candidate(steps, clock)?.values;
     let difference = crate::lesson::max_rel_error(&got, &want);
@@ -100,7 +100,6 @@ pub fn correctness(
 /// Times the baseline and `candidate` interleaved for `rounds` rounds of the steps the
 /// baseline makes in `budget` seconds, and grades the speedup against `target`.
 pub fn speed(
-    lesson: &dyn Lesson,
     prepared: &dyn Prepared,
     candidate: Candidate<'_>,
     rounds: usize,
@@ -108,7 +107,7 @@ pub fn speed(
     target: f64,
     clock: &dyn Clock,
 ) -> Result<(usize, Grade)> {
-    let baseline = lesson.variant_index(lesson.baseline())?;
+    let baseline = prepared.scope().baseline;
     let steps = calibrate(prepared, baseline, budget, clock)?.max(1);
     let (mut b, mut k) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for _ in 0..rounds {
@@ -140,7 +139,7 @@ pub fn check(
     if let Some(m) = correctness(lesson, prepared, candidate, steps, clock)? {
         return Ok(Checked::Wrong(m));
     }
-    let (steps, g) = speed(lesson, prepared, candidate, rounds, 0.1, target, clock)?;
+    let (steps, g) = speed(prepared, candidate, rounds, 0.1, target, clock)?;
     Ok(Checked::Graded(steps, g))
 }
 
@@ -161,16 +160,18 @@ pub fn exercise(
 }
 
 /// The lines `perflab check` prints for a result.
-pub fn explain(lesson: &dyn Lesson, checked: &Checked) -> String {
+pub fn explain(lesson: &dyn Lesson, prepared: &dyn Prepared, checked: &Checked) -> String {
+    let names = lesson.variants();
+    let scope = prepared.scope();
     match checked {
         Checked::Wrong(m) => m.explain(),
         Checked::Graded(steps, g) => format!(
             "✓ correct: matches {} to {:.0e}\n{}\n  ({} steps per run; {} median {} against yours {})",
-            lesson.reference(),
+            names[scope.reference].name,
             lesson.tolerance(),
             g.line(),
             steps,
-            lesson.baseline(),
+            names[scope.baseline].name,
             crate::timing::format_seconds(median(&g.baseline)),
             crate::timing::format_seconds(median(&g.kernel)),
         ),

@@ -626,8 +626,12 @@ fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::
             Action::Memory { variants, params } => {
                 let owned = with(params);
                 writeln!(out, "$ (the heap of one run of each, {})", shown(&owned))?;
-                let prepared = lesson.prepare(&lesson.parse_params(&owned)?)?;
-                let item = lesson.unit().split('-').next().unwrap_or("unit");
+                let parsed = match variants.first() {
+                    Some(v) => lesson.parse_params_for(&owned, v)?,
+                    None => lesson.parse_params(&owned)?,
+                };
+                let prepared = lesson.prepare(&parsed)?;
+                let item = prepared.scope().unit.split('-').next().unwrap_or("unit");
                 let steps = prepared.steps();
                 for v in variants {
                     let i = lesson.variant_index(v)?;
@@ -725,7 +729,7 @@ fn check(lesson: &dyn Lesson, args: &CheckArgs, out: &mut dyn Write) -> anyhow::
         "checking {} (target: {}× faster than {}) on {}",
         info.file,
         sig4(info.target),
-        lesson.baseline(),
+        lesson.variants()[prepared.scope().baseline].name,
         prepared.describe()
     )?;
     let candidate = |steps: usize, clock: &dyn crate::timing::Clock| {
@@ -739,7 +743,11 @@ fn check(lesson: &dyn Lesson, args: &CheckArgs, out: &mut dyn Write) -> anyhow::
         info.target,
         &clock,
     )?;
-    writeln!(out, "{}", crate::check::explain(lesson, &checked))?;
+    writeln!(
+        out,
+        "{}",
+        crate::check::explain(lesson, prepared.as_ref(), &checked)
+    )?;
     let (passed, speedup) = match &checked {
         crate::check::Checked::Graded(_, g) => {
             (g.verdict == crate::grade::Verdict::Pass, Some(g.speedup))
@@ -938,7 +946,11 @@ fn watch(lesson: &dyn Lesson, out: &mut dyn Write) -> anyhow::Result<()> {
 
 fn profile(lesson: &dyn Lesson, args: &ProfileArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     use crate::profile::run;
-    let params = lesson.parse_params(&args.params)?;
+    let named = args.variant.as_ref().or(args.diff.first());
+    let params = match named {
+        Some(v) => lesson.parse_params_for(&args.params, v)?,
+        None => lesson.parse_params(&args.params)?,
+    };
     let prepared = lesson.prepare(&params)?;
     let diff = match args.diff.as_slice() {
         [a, b] => Some((lesson.variant_index(a)?, lesson.variant_index(b)?)),
@@ -1002,20 +1014,30 @@ fn list(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<()> 
             lesson.title(),
             lesson.summary()
         )?;
-        writeln!(
-            out,
-            "  variants (speedups against {}, answers checked against {}):",
-            lesson.baseline(),
-            lesson.reference()
-        )?;
-        let width = lesson
-            .variants()
-            .iter()
-            .map(|v| v.name.len())
-            .max()
-            .unwrap_or(0);
-        for v in lesson.variants() {
-            writeln!(out, "    {:width$}  {}", v.name, v.what)?;
+        let infos = lesson.variants();
+        let width = infos.iter().map(|v| v.name.len()).max().unwrap_or(0);
+        let show = |names: &[&str], out: &mut dyn Write| -> std::io::Result<()> {
+            for v in infos.iter().filter(|v| names.contains(&v.name)) {
+                writeln!(out, "    {:width$}  {}", v.name, v.what)?;
+            }
+            Ok(())
+        };
+        if lesson.topics().is_empty() {
+            writeln!(
+                out,
+                "  variants (speedups against {}, answers checked against {}):",
+                lesson.baseline(),
+                lesson.reference()
+            )?;
+            show(&infos.iter().map(|v| v.name).collect::<Vec<_>>(), out)?;
+        }
+        for t in lesson.topics() {
+            writeln!(
+                out,
+                "  topic={} — {} (speedups against {}, answers checked against {}):",
+                t.name, t.title, t.baseline, t.reference
+            )?;
+            show(t.variants, out)?;
         }
         writeln!(out, "  parameters (--param key=value):")?;
         let width = lesson
@@ -1106,7 +1128,7 @@ fn with_baseline(
     steps: usize,
     given: Given,
 ) -> anyhow::Result<Comparison> {
-    let baseline = lesson.variant_index(lesson.baseline())?;
+    let baseline = prepared.scope().baseline;
     let mut entries = vec![Entry {
         variant,
         steps: Steps::Exactly(steps),
@@ -1134,9 +1156,17 @@ fn header(c: &Comparison, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn run(lesson: &dyn Lesson, args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let params = lesson.parse_params(&args.common.params)?;
+    let name = args.variant.as_deref().unwrap_or(lesson.reference());
+    let params = match &args.variant {
+        Some(v) => lesson.parse_params_for(&args.common.params, v)?,
+        // No variant named: the reference of the topic chosen, if any.
+        None => lesson.parse_params(&args.common.params)?,
+    };
     let prepared = lesson.prepare(&params)?;
-    let variant = lesson.variant_index(args.variant.as_deref().unwrap_or(lesson.reference()))?;
+    let variant = match args.variant {
+        Some(_) => lesson.variant_index(name)?,
+        None => prepared.scope().reference,
+    };
     let (given, written) = run_watched(
         lesson,
         prepared.as_ref(),
@@ -1209,7 +1239,7 @@ fn run(lesson: &dyn Lesson, args: &RunArgs, out: &mut dyn Write) -> anyhow::Resu
 }
 
 fn time_it(lesson: &dyn Lesson, args: &TimeitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let params = lesson.parse_params(&args.common.params)?;
+    let params = lesson.parse_params_for(&args.common.params, &args.variant)?;
     let prepared = lesson.prepare(&params)?;
     let variant = lesson.variant_index(&args.variant)?;
     let steps = prepared.steps();
@@ -1267,16 +1297,43 @@ fn time_it(lesson: &dyn Lesson, args: &TimeitArgs, out: &mut dyn Write) -> anyho
 }
 
 /// The variants to compare (all by default; the baseline always), in the lesson's order.
-fn plan(lesson: &dyn Lesson, only: &[String], timing: &TimingArgs) -> anyhow::Result<Plan> {
+fn plan(
+    lesson: &dyn Lesson,
+    scope: &crate::lesson::Scope,
+    only: &[String],
+    timing: &TimingArgs,
+) -> anyhow::Result<Plan> {
     let steps = if timing.full {
         Steps::Full
     } else {
         Steps::Budget(timing.budget)
     };
-    let mut chosen = vec![only.is_empty(); lesson.variants().len()];
-    chosen[lesson.variant_index(lesson.baseline())?] = true;
+    let mut chosen = vec![false; lesson.variants().len()];
+    for &v in &scope.variants {
+        chosen[v] = only.is_empty();
+    }
+    chosen[scope.baseline] = true;
     for name in only {
-        chosen[lesson.variant_index(name)?] = true;
+        let v = lesson.variant_index(name)?;
+        if !scope.variants.contains(&v) {
+            let topic = scope.topic.map_or("", |t| t.name);
+            let own = lesson
+                .topics()
+                .iter()
+                .find(|t| t.variants.contains(&name.as_str()));
+            return Err(Error::VariantNotInTopic {
+                lesson: lesson.name().to_string(),
+                variant: name.clone(),
+                topic: topic.to_string(),
+                valid: scope
+                    .topic
+                    .map(|t| t.variants.join(", "))
+                    .unwrap_or_default(),
+                own: own.map_or("", |t| t.name).to_string(),
+            }
+            .into());
+        }
+        chosen[v] = true;
     }
     Ok(Plan {
         entries: (0..chosen.len())
@@ -1295,7 +1352,7 @@ fn compare_lesson(
 ) -> anyhow::Result<Comparison> {
     let params = lesson.parse_params(params)?;
     let prepared = lesson.prepare(&params)?;
-    let plan = plan(lesson, only, timing)?;
+    let plan = plan(lesson, prepared.scope(), only, timing)?;
     Ok(measure(
         lesson,
         &params,
@@ -1326,12 +1383,53 @@ fn print_comparison(c: &Comparison, machine: &Machine, out: &mut dyn Write) -> s
     writeln!(out, "machine: {machine}")
 }
 
+/// The parameter sets a comparison runs at: the given one, or for a lesson with topics and
+/// none chosen, the topic of the first variant named, or else every topic in turn.
+fn topic_runs(lesson: &dyn Lesson, params: &[String], only: &[String]) -> Vec<Vec<String>> {
+    let own = only.first().and_then(|v| {
+        lesson
+            .topics()
+            .iter()
+            .find(|t| t.variants.contains(&v.as_str()))
+    });
+    match own {
+        Some(t) if !crate::lesson::names_topic(params) => {
+            let mut p = params.to_vec();
+            p.push(format!("topic={}", t.name));
+            vec![p]
+        }
+        _ => lesson.topic_runs(params),
+    }
+}
+
 fn compare(lesson: &dyn Lesson, args: &CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let c = compare_lesson(lesson, &args.common.params, &args.variants, &args.timing)?;
     let machine = Machine::this();
-    match args.common.format {
-        Format::Json => out.write_all(report::json(&c, &machine).as_bytes())?,
-        Format::Text => print_comparison(&c, &machine, out)?,
+    let runs = topic_runs(lesson, &args.common.params, &args.variants);
+    let mut docs = Vec::new();
+    for (i, params) in runs.iter().enumerate() {
+        let c = compare_lesson(lesson, params, &args.variants, &args.timing)?;
+        match args.common.format {
+            Format::Json => docs.push(report::json(&c, &machine)),
+            Format::Text => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                print_comparison(&c, &machine, out)?
+            }
+        }
+    }
+    // One comparison is one JSON object; a lesson's topics, an array of them.
+    match docs.as_slice() {
+        [] => {}
+        [one] => out.write_all(one.as_bytes())?,
+        many => writeln!(
+            out,
+            "[\n{}\n]",
+            many.iter()
+                .map(|d| d.trim_end())
+                .collect::<Vec<_>>()
+                .join(",\n")
+        )?,
     }
     Ok(())
 }
@@ -1342,15 +1440,20 @@ fn tour(args: &TourArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut index = format!("# perflab tour\n\nMachine: {machine}\n\n");
     let mut written = Vec::new();
     let mut sections = Vec::new();
-    let all = lessons::all();
-    let bar = Progress::new(all.len() as u64, "tour");
-    for (done, lesson) in all.iter().enumerate() {
+    // Each lesson, or each topic of a lesson with topics.
+    let runs: Vec<(&'static dyn Lesson, Vec<String>)> = lessons::all()
+        .iter()
+        .flat_map(|l| l.topic_runs(&[]).into_iter().map(move |p| (*l, p)))
+        .collect();
+    let bar = Progress::new(runs.len() as u64, "tour");
+    for (done, (lesson, params)) in runs.iter().enumerate() {
+        let lesson = *lesson;
         bar.set(done as u64);
-        let c = compare_lesson(*lesson, &[], &[], &args.timing)
-            .with_context(|| format!("comparing the {} lesson", lesson.name()))?;
+        let c = compare_lesson(lesson, params, &[], &args.timing)
+            .with_context(|| format!("comparing the {} lesson {}", lesson.name(), shown(params)))?;
         print_comparison(&c, &machine, out)?;
         writeln!(out)?;
-        let dir = args.out.join(lesson.name());
+        let dir = args.out.join(c.key());
         let md = report::markdown(&c, &machine);
         for (name, body) in [
             ("compare.md", md.clone()),
@@ -1365,11 +1468,10 @@ fn tour(args: &TourArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         // Sampled and instrumented profiles of the baseline and the fastest variant, for
         // the page's links.
         let mut links = Vec::new();
-        let params = lesson.parse_params(&[])?;
-        let prepared = lesson.prepare(&params)?;
-        let mut profiled = vec![lesson.baseline()];
+        let prepared = lesson.prepare(&lesson.parse_params(params)?)?;
+        let mut profiled = vec![c.baseline];
         if let Some(f) = c.fastest().map(|r| r.variant)
-            && f != lesson.baseline()
+            && f != c.baseline
         {
             profiled.push(f);
         }
@@ -1387,9 +1489,9 @@ fn tour(args: &TourArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 steps,
                 line_steps,
                 out: dir.join(name),
-                command: format!("perflab tour (profile of {} {name})", lesson.name()),
+                command: format!("perflab tour (profile of {} {name})", c.key()),
             };
-            let done = crate::profile::run::profile(*lesson, prepared.as_ref(), v, &options)?;
+            let done = crate::profile::run::profile(lesson, prepared.as_ref(), v, &options)?;
             for file in done.files {
                 let leaf = file.file_name().and_then(|f| f.to_str()).unwrap_or("");
                 if [
@@ -1403,7 +1505,7 @@ fn tour(args: &TourArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                     || leaf.starts_with("callgrind.out.")
                 {
                     links.push((
-                        format!("{}/{name}/{leaf}", lesson.name()),
+                        format!("{}/{name}/{leaf}", c.key()),
                         format!("{name}: {leaf}"),
                     ));
                 }

@@ -24,6 +24,22 @@ pub enum Error {
         /// The lesson's variant names, comma-separated.
         valid: String,
     },
+    /// A variant run in a topic of its lesson that it does not belong to.
+    #[error(
+        "variant '{variant}' is not in topic {topic} of {lesson} (valid there: {valid}; '{variant}' is in topic {own})"
+    )]
+    VariantNotInTopic {
+        /// The lesson.
+        lesson: String,
+        /// The variant asked for.
+        variant: String,
+        /// The topic chosen.
+        topic: String,
+        /// That topic's variants, comma-separated.
+        valid: String,
+        /// The variant's own topic.
+        own: String,
+    },
     /// The lesson has no parameter of that name.
     #[error("unknown parameter '{name}' of {lesson} (valid: {valid})")]
     UnknownParam {

@@ -131,13 +131,13 @@ pub fn lesson_section(
         &cost,
         &good,
     )?;
-    let speed_file = format!("{}/speedup.svg", c.lesson);
-    let cost_file = format!("{}/cost.svg", c.lesson);
+    let speed_file = format!("{}/speedup.svg", c.key());
+    let cost_file = format!("{}/cost.svg", c.key());
     let mut h = String::new();
     let _ = writeln!(
         h,
         "<section id=\"{name}\"><h2>{title} <small>({name})</small></h2>\n<p>{problem}</p>",
-        name = escape(c.lesson),
+        name = escape(&c.key().replace('/', "-")),
         title = escape(c.title),
         problem = escape(&c.problem)
     );

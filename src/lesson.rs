@@ -169,6 +169,41 @@ pub struct Exercise<P: Problem> {
     pub info: ExerciseInfo,
 }
 
+/// One of the separate small programs of a lesson that teaches several idioms (squares,
+/// counting, queues, …): its own variants, baseline, reference and unit. The lesson's
+/// `topic` parameter chooses one; commands given no topic run each in turn.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Topic {
+    /// Name, the value of the `topic` parameter.
+    pub name: &'static str,
+    /// Title for tables and reports.
+    pub title: &'static str,
+    /// Unit of work, plural.
+    pub unit: &'static str,
+    /// Its variants, by name, in teaching order.
+    pub variants: &'static [&'static str],
+    /// The variant its speedups are measured against.
+    pub baseline: &'static str,
+    /// The variant its answers are checked against.
+    pub reference: &'static str,
+}
+
+/// The variants a prepared lesson runs and what they are measured and checked against:
+/// the whole lesson, or the topic its parameters chose.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The topic, for a lesson with topics.
+    pub topic: Option<Topic>,
+    /// Indices of the variants that apply, in the lesson's order.
+    pub variants: Vec<usize>,
+    /// Index of the speed baseline.
+    pub baseline: usize,
+    /// Index of the reference.
+    pub reference: usize,
+    /// Unit of work, plural.
+    pub unit: &'static str,
+}
+
 /// The arithmetic and memory traffic of one unit of work, for the roofline.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Work {
@@ -186,16 +221,21 @@ pub struct Spec<P: Problem> {
     pub title: &'static str,
     /// One sentence on what the lesson teaches.
     pub summary: &'static str,
-    /// Unit of work, plural (e.g. "cell-updates").
+    /// Unit of work, plural (e.g. "cell-updates"; empty where the lesson has topics).
     pub unit: &'static str,
     /// Parameters with defaults and ranges.
     pub params: &'static [ParamSpec],
     /// Variants, slowest idea first.
     pub variants: &'static [Variant<P>],
-    /// The variant speedups are measured against.
+    /// The variant speedups are measured against (empty where the lesson has topics:
+    /// each topic names its own).
     pub baseline: &'static str,
-    /// The variant every other one is checked against.
+    /// The variant every other one is checked against (empty where the lesson has
+    /// topics).
     pub reference: &'static str,
+    /// Separate small programs, each with its own variants, baseline, reference and unit,
+    /// chosen by the `topic` parameter; empty for a lesson that is one problem.
+    pub topics: &'static [Topic],
     /// Largest accepted max-norm relative difference from the reference.
     pub tolerance: f64,
     /// Parameter sets the benches measure.
@@ -262,6 +302,8 @@ pub trait Prepared: Sync {
     fn run_exercise(&self, steps: usize, clock: &dyn Clock) -> Option<Outcome>;
     /// Where value number `index` sits, in the lesson's words (e.g. "cell (row 3, column 7)").
     fn locate(&self, index: usize) -> String;
+    /// The variants that apply at these parameters, and the baseline and reference.
+    fn scope(&self) -> &Scope;
 }
 
 /// Every lesson as the rest of perflab sees it.
@@ -278,10 +320,12 @@ pub trait Lesson: Sync {
     fn params(&self) -> &'static [ParamSpec];
     /// Variants in order.
     fn variants(&self) -> Vec<VariantInfo>;
-    /// Name of the speed baseline.
+    /// Name of the speed baseline (of the default topic, where there are topics).
     fn baseline(&self) -> &'static str;
-    /// Name of the reference variant.
+    /// Name of the reference variant (of the default topic, where there are topics).
     fn reference(&self) -> &'static str;
+    /// The lesson's topics; empty for a lesson that is one problem.
+    fn topics(&self) -> &'static [Topic];
     /// Max-norm relative tolerance against the reference.
     fn tolerance(&self) -> f64;
     /// The tolerance variant number `variant` is held to (the lesson's, unless it has its
@@ -307,6 +351,48 @@ pub trait Lesson: Sync {
         Params::parse(self.name(), self.params(), overrides)
     }
 
+    /// Parses overrides for a run of one variant: where the lesson has topics and none was
+    /// given, the variant's own topic; a variant outside the topic given is an error.
+    fn parse_params_for(&self, overrides: &[String], variant: &str) -> Result<Params> {
+        self.variant_index(variant)?;
+        let Some(topic) = self.topics().iter().find(|t| t.variants.contains(&variant)) else {
+            return self.parse_params(overrides);
+        };
+        let mut owned = overrides.to_vec();
+        if !names_topic(overrides) {
+            owned.push(format!("topic={}", topic.name));
+        }
+        let params = self.parse_params(&owned)?;
+        let chosen = params.word("topic");
+        if chosen != topic.name {
+            let other = self.topics().iter().find(|t| t.name == chosen);
+            return Err(Error::VariantNotInTopic {
+                lesson: self.name().to_string(),
+                variant: variant.to_string(),
+                topic: chosen.to_string(),
+                valid: other.map(|t| t.variants.join(", ")).unwrap_or_default(),
+                own: topic.name.to_string(),
+            });
+        }
+        Ok(params)
+    }
+
+    /// The override sets a command given `overrides` runs: one, or for a lesson with
+    /// topics and no `topic=` given, one per topic.
+    fn topic_runs(&self, overrides: &[String]) -> Vec<Vec<String>> {
+        if self.topics().is_empty() || names_topic(overrides) {
+            return vec![overrides.to_vec()];
+        }
+        self.topics()
+            .iter()
+            .map(|t| {
+                let mut o = overrides.to_vec();
+                o.push(format!("topic={}", t.name));
+                o
+            })
+            .collect()
+    }
+
     /// The index of a variant by name, or an error listing the valid names.
     fn variant_index(&self, name: &str) -> Result<usize> {
         let variants = self.variants();
@@ -325,6 +411,64 @@ pub trait Lesson: Sync {
     }
 }
 
+/// Whether overrides choose a topic.
+pub fn names_topic(overrides: &[String]) -> bool {
+    overrides
+        .iter()
+        .any(|o| o.split_once('=').is_some_and(|(k, _)| k.trim() == "topic"))
+}
+
+impl<P: Problem> Spec<P> {
+    fn default_topic(&self) -> Option<&'static Topic> {
+        let default = self.params.iter().find(|p| p.name == "topic")?.default;
+        self.topics.iter().find(|t| t.name == default)
+    }
+
+    fn index(&self, name: &str) -> Result<usize> {
+        self.variant_index(name)
+    }
+
+    fn scope(&self, params: &Params) -> Result<Scope> {
+        if self.topics.is_empty() {
+            return Ok(Scope {
+                topic: None,
+                variants: (0..self.variants.len()).collect(),
+                baseline: self.index(self.baseline)?,
+                reference: self.index(self.reference)?,
+                unit: self.unit,
+            });
+        }
+        let name = params.word("topic");
+        let topic = *self.topics.iter().find(|t| t.name == name).ok_or_else(|| {
+            Error::param(
+                "topic",
+                name,
+                format!(
+                    "one of: {}",
+                    self.topics
+                        .iter()
+                        .map(|t| t.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        let mut variants = topic
+            .variants
+            .iter()
+            .map(|v| self.index(v))
+            .collect::<Result<Vec<_>>>()?;
+        variants.sort_unstable();
+        Ok(Scope {
+            topic: Some(topic),
+            variants,
+            baseline: self.index(topic.baseline)?,
+            reference: self.index(topic.reference)?,
+            unit: topic.unit,
+        })
+    }
+}
+
 impl<P: Problem> Lesson for Spec<P> {
     fn name(&self) -> &'static str {
         self.name
@@ -336,7 +480,7 @@ impl<P: Problem> Lesson for Spec<P> {
         self.summary
     }
     fn unit(&self) -> &'static str {
-        self.unit
+        self.default_topic().map_or(self.unit, |t| t.unit)
     }
     fn params(&self) -> &'static [ParamSpec] {
         self.params
@@ -345,10 +489,13 @@ impl<P: Problem> Lesson for Spec<P> {
         self.variants.iter().map(|v| v.info).collect()
     }
     fn baseline(&self) -> &'static str {
-        self.baseline
+        self.default_topic().map_or(self.baseline, |t| t.baseline)
     }
     fn reference(&self) -> &'static str {
-        self.reference
+        self.default_topic().map_or(self.reference, |t| t.reference)
+    }
+    fn topics(&self) -> &'static [Topic] {
+        self.topics
     }
     fn tolerance(&self) -> f64 {
         self.tolerance
@@ -378,9 +525,13 @@ impl<P: Problem> Lesson for Spec<P> {
         self.parallel
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>> {
+        let scope = self.scope(params)?;
         let problem = (self.setup)(params)?;
         Ok(Box::new(Ready {
             problem,
+            scope,
+            lesson: self.name,
+            topics: self.topics,
             variants: self.variants,
             exercise: self.exercise.as_ref().map(|e| e.kernel),
         }))
@@ -389,6 +540,9 @@ impl<P: Problem> Lesson for Spec<P> {
 
 struct Ready<P: Problem> {
     problem: P,
+    scope: Scope,
+    lesson: &'static str,
+    topics: &'static [Topic],
     variants: &'static [Variant<P>],
     exercise: Option<Kernel<P>>,
 }
@@ -412,6 +566,9 @@ impl<P: Problem> Prepared for Ready<P> {
     fn locate(&self, index: usize) -> String {
         self.problem.locate(index)
     }
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
     fn run_exercise(&self, steps: usize, clock: &dyn Clock) -> Option<Outcome> {
         let kernel = self.exercise?;
         let p = &self.problem;
@@ -432,6 +589,21 @@ impl<P: Problem> Prepared for Ready<P> {
         clock: &dyn Clock,
         watch: Option<&mut Watch<'_>>,
     ) -> Result<Outcome> {
+        if !self.scope.variants.contains(&variant) {
+            let name = self.variants[variant].info.name;
+            let own = self.topics.iter().find(|t| t.variants.contains(&name));
+            return Err(Error::VariantNotInTopic {
+                lesson: self.lesson.to_string(),
+                variant: name.to_string(),
+                topic: self.scope.topic.map_or("", |t| t.name).to_string(),
+                valid: self
+                    .scope
+                    .topic
+                    .map(|t| t.variants.join(", "))
+                    .unwrap_or_default(),
+                own: own.map_or("", |t| t.name).to_string(),
+            });
+        }
         let kernel = self.variants[variant].kernel;
         let p = &self.problem;
         let mut state = p.initial();

@@ -117,7 +117,9 @@ impl Row {
 pub struct Comparison {
     /// Lesson name.
     pub lesson: &'static str,
-    /// Lesson title.
+    /// The topic, for a lesson with topics.
+    pub topic: Option<&'static str>,
+    /// Lesson title (the topic's, for a lesson with topics).
     pub title: &'static str,
     /// Unit of work, plural.
     pub unit: &'static str,
@@ -143,6 +145,14 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The lesson's name, with the topic's after a slash where there is one: where the
+    /// tour writes this comparison's files.
+    pub fn key(&self) -> String {
+        match self.topic {
+            Some(t) => format!("{}/{t}", self.lesson),
+            None => self.lesson.to_string(),
+        }
+    }
     /// The row of a variant.
     pub fn row(&self, variant: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.variant == variant)
@@ -197,8 +207,8 @@ pub fn measure(
     clock: &dyn Clock,
 ) -> Result<Comparison> {
     let infos = lesson.variants();
-    let reference = lesson.variant_index(lesson.reference())?;
-    let baseline = lesson.variant_index(lesson.baseline())?;
+    let scope = prepared.scope();
+    let (reference, baseline) = (scope.reference, scope.baseline);
     let samples = plan.samples.max(1);
     let progress = Progress::new((plan.entries.len() * (samples + 1)) as u64, lesson.name());
 
@@ -332,13 +342,14 @@ pub fn measure(
         .collect();
     Ok(Comparison {
         lesson: lesson.name(),
-        title: lesson.title(),
-        unit: lesson.unit(),
+        topic: scope.topic.map(|t| t.name),
+        title: scope.topic.map_or(lesson.title(), |t| t.title),
+        unit: scope.unit,
         params: params.clone(),
         problem: prepared.describe(),
         full_steps: prepared.steps(),
-        baseline: lesson.baseline(),
-        reference: lesson.reference(),
+        baseline: infos[baseline].name,
+        reference: infos[reference].name,
         tolerance: lesson.tolerance(),
         rows,
         work: lesson.work(),

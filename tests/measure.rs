@@ -92,6 +92,7 @@ static FAKE: Spec<Counter> = Spec {
     ],
     baseline: "slow",
     reference: "fast",
+    topics: &[],
     tolerance: 1e-12,
     sizes: &[Size {
         name: "default",

@@ -50,7 +50,7 @@ fn check_passes_a_fast_kernel() {
         panic!("a correct kernel was marked wrong: {checked:?}")
     };
     assert_eq!(grade.verdict, Verdict::Pass, "{}", grade.line());
-    let explained = perflab::check::explain(lesson, &checked);
+    let explained = perflab::check::explain(lesson, prepared.as_ref(), &checked);
     assert!(
         explained.starts_with("✓ correct: matches loops"),
         "{explained}"
@@ -83,7 +83,7 @@ fn check_fails_a_wrong_kernel_with_where_and_what() {
     };
     assert_eq!(m.location, "cell (row 40, column 70) of the 135 × 135 grid");
     assert!((m.got / m.expected - 1.01).abs() < 1e-12);
-    let explained = perflab::check::explain(lesson, &checked);
+    let explained = perflab::check::explain(lesson, prepared.as_ref(), &checked);
     assert!(explained.starts_with("✗ wrong answer after"), "{explained}");
     assert!(
         explained.contains("expected") && explained.contains("but got"),
@@ -105,7 +105,8 @@ fn check_fails_a_wrong_kernel_with_where_and_what() {
     )
     .unwrap();
     assert!(
-        perflab::check::explain(lesson, &checked).contains("has 18225 values and yours has 18224")
+        perflab::check::explain(lesson, prepared.as_ref(), &checked)
+            .contains("has 18225 values and yours has 18224")
     );
 }
 

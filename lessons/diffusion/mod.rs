@@ -20,6 +20,7 @@ pub static LESSON: Spec<Diffusion> = Spec {
     variants: variants::ALL,
     baseline: "nested",
     reference: "loops",
+    topics: &[],
     tolerance: 1e-12,
     sizes: &[
         Size {

@@ -22,6 +22,7 @@ pub static LESSON: Spec<Fusion> = Spec {
     variants: variants::ALL,
     baseline: "temporaries",
     reference: "fused",
+    topics: &[],
     tolerance: 1e-12,
     sizes: &[
         Size {

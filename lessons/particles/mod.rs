@@ -21,6 +21,7 @@ pub static LESSON: Spec<Particles> = Spec {
     variants: variants::ALL,
     baseline: "objects",
     reference: "typed",
+    topics: &[],
     tolerance: 1e-12,
     sizes: &[
         Size {
