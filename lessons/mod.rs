@@ -8,10 +8,16 @@ use crate::lesson::Lesson;
 
 pub mod diffusion;
 pub mod fusion;
+pub mod idioms;
 pub mod particles;
 pub mod rng;
 
-static ALL: &[&dyn Lesson] = &[&diffusion::LESSON, &particles::LESSON, &fusion::LESSON];
+static ALL: &[&dyn Lesson] = &[
+    &diffusion::LESSON,
+    &particles::LESSON,
+    &fusion::LESSON,
+    &idioms::LESSON,
+];
 
 /// Every lesson, in teaching order.
 pub fn all() -> &'static [&'static dyn Lesson] {

@@ -7,7 +7,8 @@
 
 use crate::error::{Error, Result};
 use iced_x86::{
-    Decoder, DecoderOptions, FlowControl, Formatter, Instruction, IntelFormatter, OpKind, Register,
+    Code, Decoder, DecoderOptions, FlowControl, Formatter, Instruction, IntelFormatter, OpKind,
+    Register,
 };
 use object::{Object, ObjectSection, ObjectSymbol};
 
@@ -26,7 +27,8 @@ pub struct Listing {
     pub packed: [usize; 3],
     /// Scalar floating-point instructions (one value each, on an xmm register).
     pub scalar: usize,
-    /// Functions it calls directly, demangled, each once.
+    /// Functions it calls, demangled, each once: directly, or through the global offset
+    /// table (a shared library's function, such as libm's `pow`).
     pub calls: Vec<String>,
     /// The listing, one instruction a line.
     pub text: String,
@@ -98,6 +100,9 @@ pub fn disassemble(address: usize) -> Result<Listing> {
         .map_err(|e| fail(e.to_string()))?
         .ok_or_else(|| fail("the kernel's bytes are outside its section"))?;
     let name = demangled(&raw);
+    let got = got_entries(&file, &symbols);
+    // Registers loaded with a GOT entry, for `call reg`.
+    let mut held: Vec<(Register, String)> = Vec::new();
 
     let mut decoder = Decoder::with_ip(64, code, file_start, DecoderOptions::NONE);
     let mut formatter = IntelFormatter::new();
@@ -130,17 +135,37 @@ pub fn disassemble(address: usize) -> Result<Listing> {
             "  "
         };
         let mut note = String::new();
-        if ins.flow_control() == FlowControl::Call && ins.op0_kind() == OpKind::NearBranch64 {
-            let target = ins.near_branch64();
-            if let Some(callee) = symbols
+        // A RIP-relative load: which GOT entry it reads, if any.
+        let slot = (ins.memory_base() == Register::RIP)
+            .then(|| got.iter().find(|g| g.0 == ins.memory_displacement64()))
+            .flatten()
+            .map(|g| g.1.clone());
+        let callee = match (ins.flow_control(), ins.op0_kind()) {
+            (FlowControl::Call, OpKind::NearBranch64) => {
+                let target = ins.near_branch64();
+                symbols
+                    .iter()
+                    .find(|s| s.0 <= target && target < s.0 + s.1.max(1))
+                    .map(|s| demangled(&s.2))
+            }
+            (FlowControl::IndirectCall, OpKind::Register) => held
                 .iter()
-                .find(|s| s.0 <= target && target < s.0 + s.1.max(1))
-                .map(|s| demangled(&s.2))
-            {
-                note = format!("  ; {callee}");
-                if !listing.calls.contains(&callee) {
-                    listing.calls.push(callee);
-                }
+                .find(|h| h.0 == ins.op0_register().full_register())
+                .map(|h| h.1.clone()),
+            (FlowControl::IndirectCall, OpKind::Memory) => slot.clone(),
+            _ => None,
+        };
+        if let Some(callee) = callee {
+            note = format!("  ; {callee}");
+            if !listing.calls.contains(&callee) {
+                listing.calls.push(callee);
+            }
+        } else if ins.op_count() > 0 && ins.op0_kind() == OpKind::Register {
+            // Track a register loaded from the GOT until something else writes it.
+            let r = ins.op0_register().full_register();
+            held.retain(|h| h.0 != r);
+            if let (Some(name), Code::Mov_r64_rm64) = (slot, ins.code()) {
+                held.push((r, name));
             }
         }
         let _ = writeln!(
@@ -150,6 +175,34 @@ pub fn disassemble(address: usize) -> Result<Listing> {
         );
     }
     Ok(listing)
+}
+
+/// The global offset table's entries that dynamic relocations fill with a function's
+/// address: (entry's address, function name). A shared library's function is named by
+/// the relocation's symbol; one of this program's own (a position-independent
+/// executable's relative relocation) by the address it adds, looked up in `symbols`.
+fn got_entries(file: &object::File, symbols: &[(u64, u64, String)]) -> Vec<(u64, String)> {
+    use object::{ObjectSymbolTable, RelocationTarget};
+    let Some(relocations) = file.dynamic_relocations() else {
+        return Vec::new();
+    };
+    let table = file.dynamic_symbol_table();
+    relocations
+        .filter_map(|(at, r)| match r.target() {
+            RelocationTarget::Symbol(i) => {
+                let symbol = table.as_ref()?.symbol_by_index(i).ok()?;
+                Some((at, demangled(symbol.name().ok()?)))
+            }
+            RelocationTarget::Absolute => {
+                let target = r.addend() as u64;
+                symbols
+                    .iter()
+                    .find(|s| s.0 == target)
+                    .map(|s| (at, demangled(&s.2)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn strip_hash(name: &str) -> &str {

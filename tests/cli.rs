@@ -227,11 +227,34 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["run", "nope"],
-            "unknown lesson 'nope' (valid: diffusion, particles, fusion)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms)",
         ),
         (
             &["run", "diffusion", "--variant", "fast"],
             "unknown variant 'fast' of diffusion (valid: dynamic,",
+        ),
+        (
+            &["run", "idioms", "--variant", "deque", "-p", "topic=squares"],
+            "variant 'deque' is not in topic squares of idioms (valid there: push, collect, sum; 'deque' is in topic queue)",
+        ),
+        (
+            &[
+                "compare",
+                "idioms",
+                "-p",
+                "topic=queue",
+                "--variants",
+                "sum",
+            ],
+            "variant 'sum' is not in topic queue of idioms (valid there: remove0, deque;",
+        ),
+        (
+            &["run", "idioms", "-p", "topic=queue", "-p", "n=2000000"],
+            "invalid n = 2000000: expected 0 ≤ n ≤ 1000000 for topic queue",
+        ),
+        (
+            &["run", "idioms", "-p", "topic=stack"],
+            "invalid topic = stack: expected one of: squares, counting,",
         ),
         (
             &["compare", "diffusion", "-p", "speed=3"],
@@ -255,7 +278,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["profile", "nope", "--variant", "loops"],
-            "unknown lesson 'nope' (valid: diffusion, particles, fusion)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms)",
         ),
         (
             &["profile", "diffusion", "--variant", "fast"],

@@ -93,6 +93,38 @@ fn descriptions_agree() {
         }
         lesson.variant_index(lesson.baseline()).unwrap();
         lesson.variant_index(lesson.reference()).unwrap();
+        // Topics: every variant in exactly one, each topic's baseline and reference among
+        // its own variants, and the `topic` parameter choosing among exactly these.
+        if !lesson.topics().is_empty() {
+            for v in &variants {
+                let homes = lesson
+                    .topics()
+                    .iter()
+                    .filter(|t| t.variants.contains(&v.name))
+                    .count();
+                assert_eq!(
+                    homes,
+                    1,
+                    "{}: variant {} in {homes} topics",
+                    lesson.name(),
+                    v.name
+                );
+            }
+            let names: Vec<&str> = lesson.topics().iter().map(|t| t.name).collect();
+            let param = lesson.params().iter().find(|p| p.name == "topic").unwrap();
+            assert_eq!(
+                param.kind,
+                perflab::params::Kind::Choice(Box::leak(names.into_boxed_slice()))
+            );
+            for t in lesson.topics() {
+                assert!(t.variants.contains(&t.baseline) && t.variants.contains(&t.reference));
+                let owned = vec![format!("topic={}", t.name)];
+                let prepared = lesson
+                    .prepare(&lesson.parse_params(&owned).unwrap())
+                    .unwrap();
+                assert_eq!(prepared.scope().variants.len(), t.variants.len());
+            }
+        }
         assert!(lesson.tolerance() > 0.0 && lesson.tolerance() < 1e-6);
         lesson.parse_params(&[]).expect("defaults parse");
     }
@@ -133,6 +165,20 @@ fn every_lesson_has_tutor_steps_and_an_exercise_that_fits_its_description() {
                 Action::Compare { variants, params } | Action::Memory { variants, params } => {
                     for v in variants {
                         lesson.variant_index(v).unwrap();
+                    }
+                    // In a lesson with topics, a step's variants share one.
+                    if let Some(first) = variants.first() {
+                        let owned: Vec<String> = params.iter().map(|s| s.to_string()).collect();
+                        let prepared = lesson
+                            .prepare(&lesson.parse_params_for(&owned, first).unwrap())
+                            .unwrap();
+                        for v in variants {
+                            let i = lesson.variant_index(v).unwrap();
+                            assert!(
+                                prepared.scope().variants.contains(&i),
+                                "{name}: {v} and {first} in one step"
+                            );
+                        }
                     }
                     params
                 }

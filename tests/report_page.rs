@@ -61,7 +61,18 @@ fn tour_page_renders_tables_and_charts_without_errors() {
         .nth(1)
         .and_then(|b| b.split('>').next())
         .unwrap_or_else(|| panic!("no <body> in the rendered page:\n{dom}"));
-    let images = 2 * perflab::lessons::all().len();
+    // Two charts per comparison: one per lesson, or one per topic of a lesson with topics.
+    let sections: Vec<String> = perflab::lessons::all()
+        .iter()
+        .flat_map(|l| match l.topics() {
+            [] => vec![l.name().to_string()],
+            topics => topics
+                .iter()
+                .map(|t| format!("{}-{}", l.name(), t.name))
+                .collect(),
+        })
+        .collect();
+    let images = 2 * sections.len();
     assert!(
         body.contains(&format!("data-images=\"{images}/{images}\"")),
         "not every chart decoded: <body{body}>"
@@ -70,8 +81,10 @@ fn tour_page_renders_tables_and_charts_without_errors() {
         body.contains("data-errors=\"0\""),
         "script errors: <body{body}>"
     );
+    for id in &sections {
+        assert!(dom.contains(&format!("<section id=\"{id}\">")), "{id}");
+    }
     for lesson in perflab::lessons::all() {
-        assert!(dom.contains(&format!("<section id=\"{}\">", lesson.name())));
         for v in lesson.variants() {
             assert!(
                 dom.contains(&format!("<td><code>{}</code></td>", v.name)),

@@ -385,6 +385,9 @@ impl Problem for Diffusion {
     fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {
         state
     }
+    fn take_values(&self, state: Vec<f64>) -> Vec<f64> {
+        state
+    }
 
     fn frame_every(&self) -> Option<usize> {
         Some(self.nper)

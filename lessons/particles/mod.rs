@@ -210,6 +210,9 @@ impl Problem for Particles {
     fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {
         state
     }
+    fn take_values(&self, state: Vec<f64>) -> Vec<f64> {
+        state
+    }
     fn locate(&self, index: usize) -> String {
         format!(
             "particle {} ({})",

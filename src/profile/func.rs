@@ -152,6 +152,13 @@ pub struct Scope {
     active: bool,
 }
 
+/// Whether a session is recording: `#[perflab::instrument]` runs the plain copy of the
+/// body when not.
+#[inline(always)]
+pub fn enabled() -> bool {
+    ENABLED.load(Relaxed)
+}
+
 /// Opens a scope for `site`: what `#[perflab::instrument]` puts at the top of a function.
 #[inline(always)]
 pub fn enter(site: &'static Site) -> Scope {
