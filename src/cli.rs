@@ -618,7 +618,12 @@ fn tutor(lesson: &dyn Lesson, args: &TutorArgs, out: &mut dyn Write) -> anyhow::
                     )?;
                     let i = lesson.variant_index(v)?;
                     match crate::asm::disassemble(lesson.kernel_address(i)) {
-                        Ok(listing) => writeln!(out, "{}", listing.summary())?,
+                        Ok(listing) => {
+                            writeln!(out, "{}", listing.summary())?;
+                            if !listing.calls.is_empty() {
+                                writeln!(out, "calls: {}", listing.calls.join(", "))?;
+                            }
+                        }
                         Err(e) => writeln!(out, "({e})")?,
                     }
                 }
