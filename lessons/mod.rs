@@ -5,6 +5,47 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::Lesson;
+use crate::params::{Kind, Limit, ParamSpec};
+
+/// How many times a full run evaluates a lesson whose problem is one evaluation.
+pub const REPEAT: ParamSpec = ParamSpec {
+    name: "repeat",
+    default: "1",
+    help: "evaluations in a full run (a whole number)",
+    kind: Kind::Real {
+        min: Limit::Incl(1.0),
+        max: Limit::Incl(1e6),
+    },
+};
+
+/// The seed of a lesson's random inputs.
+pub const SEED: ParamSpec = ParamSpec {
+    name: "seed",
+    default: "42",
+    help: "seed of the random inputs (a whole number)",
+    kind: Kind::NON_NEGATIVE,
+};
+
+/// A [`crate::lesson::Variant`] from its name, kernel and one-line "what changed and
+/// why"; `tolerance = x` before the text gives it a tolerance of its own.
+macro_rules! variant {
+    ($name:literal, $kernel:path, $what:literal) => {
+        variant!(@ $name, $kernel, None, $what)
+    };
+    ($name:literal, $kernel:path, tolerance = $tolerance:expr, $what:literal) => {
+        variant!(@ $name, $kernel, Some($tolerance), $what)
+    };
+    (@ $name:literal, $kernel:path, $tolerance:expr, $what:literal) => {
+        $crate::lesson::Variant {
+            info: $crate::lesson::VariantInfo {
+                name: $name,
+                what: $what,
+            },
+            kernel: $kernel,
+            tolerance: $tolerance,
+        }
+    };
+}
 
 pub mod diffusion;
 pub mod fusion;

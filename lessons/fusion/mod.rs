@@ -93,21 +93,8 @@ pub const PARAMS: &[ParamSpec] = &[
             max: Limit::Incl(10000.0),
         },
     },
-    ParamSpec {
-        name: "repeat",
-        default: "1",
-        help: "evaluations in a full run (a whole number)",
-        kind: Kind::Real {
-            min: Limit::Incl(1.0),
-            max: Limit::Incl(1e6),
-        },
-    },
-    ParamSpec {
-        name: "seed",
-        default: "42",
-        help: "seed of the random inputs (a whole number)",
-        kind: Kind::NON_NEGATIVE,
-    },
+    super::REPEAT,
+    super::SEED,
 ];
 
 /// The problem at one parameter set: the inputs, drawn uniformly from [0, 1).

@@ -8,7 +8,7 @@
 #![allow(clippy::ptr_arg)]
 
 use super::Diffusion;
-use crate::lesson::{Variant, VariantInfo};
+use crate::lesson::Variant;
 
 mod c;
 mod dynamic;
@@ -20,64 +20,51 @@ mod parallel;
 mod prange;
 mod slices;
 
-macro_rules! variant {
-    ($name:literal, $module:ident, $what:literal) => {
-        Variant {
-            info: VariantInfo {
-                name: $name,
-                what: $what,
-            },
-            kernel: $module::run,
-            tolerance: None,
-        }
-    };
-}
-
 /// Every variant, in teaching order.
 pub static ALL: &[Variant<Diffusion>] = &[
     variant!(
         "dynamic",
-        dynamic,
+        dynamic::run,
         "every value a reference-counted, dynamically typed heap object: each + and * checks both types and allocates its result, as an interpreter does"
     ),
     variant!(
         "nested",
-        nested,
+        nested::run,
         "plain f64s, but in Vec<Vec<f64>> with index loops and a laplacian grid: two passes, a double indirection and a bounds check per access"
     ),
     variant!(
         "indexed",
-        indexed,
+        indexed::run,
         "one flat array walked by computed indices i*n+j: one indirection, still two passes and a bounds check per access"
     ),
     variant!(
         "slices",
-        slices,
+        slices::run,
         "ndarray whole-array slice arithmetic: no per-element checks, but a temporary laplacian each step and several passes over memory"
     ),
     variant!(
         "fused",
-        fused,
+        fused::run,
         "the whole update in one pass over the flattened grid (numexpr's ravel trick): no temporaries, one read and one write per cell"
     ),
     variant!(
         "loops",
-        loops,
+        loops::run,
         "typed loops over row slices of equal length: no bounds checks left, so the compiler emits SIMD; two buffers swapped"
     ),
     variant!(
         "prange",
-        prange,
+        prange::run,
         "the fused pass on blocks of rows shared among rayon's threads each step, as prange does: a fork and a join per step"
     ),
     variant!(
         "parallel",
-        parallel,
+        parallel::run,
         "rows split across a team of rayon threads that lives for the whole run: deep halo rows, so the team meets at a spinning barrier every 16 steps instead of forking and joining every step"
     ),
     variant!(
         "c",
-        c,
+        c::run,
         "the tutorial's compiled baseline: its two loop nests and laplacian array in C (-O3 -march=native), called through FFI"
     ),
 ];

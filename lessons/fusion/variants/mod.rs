@@ -7,22 +7,9 @@
 #![allow(clippy::ptr_arg)]
 
 use super::{Expr, Fusion};
-use crate::lesson::{Variant, VariantInfo};
+use crate::lesson::Variant;
 use ndarray::{Array1, Array2, Axis, s};
 use rayon::prelude::*;
-
-macro_rules! variant {
-    ($name:literal, $kernel:path, $what:literal) => {
-        Variant {
-            info: VariantInfo {
-                name: $name,
-                what: $what,
-            },
-            kernel: $kernel,
-            tolerance: None,
-        }
-    };
-}
 
 /// Every variant, in teaching order.
 pub static ALL: &[Variant<Fusion>] = &[

@@ -7,7 +7,7 @@
 #![allow(clippy::ptr_arg)]
 
 use super::Idioms;
-use crate::lesson::{Variant, VariantInfo};
+use crate::lesson::Variant;
 
 pub mod counting;
 pub mod hoisting;
@@ -16,19 +16,6 @@ pub mod powers;
 pub mod queue;
 pub mod squares;
 pub mod taylor;
-
-macro_rules! variant {
-    ($name:literal, $kernel:path, $what:literal) => {
-        Variant {
-            info: VariantInfo {
-                name: $name,
-                what: $what,
-            },
-            kernel: $kernel,
-            tolerance: None,
-        }
-    };
-}
 
 /// Every variant, topic by topic, in teaching order.
 pub static ALL: &[Variant<Idioms>] = &[

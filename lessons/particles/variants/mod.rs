@@ -8,7 +8,7 @@
 #![allow(clippy::ptr_arg)]
 
 use super::Particles;
-use crate::lesson::{Variant, VariantInfo};
+use crate::lesson::Variant;
 
 mod arrays;
 pub(super) mod exact;
@@ -19,55 +19,37 @@ pub(super) mod typed;
 
 pub(super) use exact::run as exact_rotation;
 
-macro_rules! variant {
-    ($name:literal, $module:ident, $tolerance:expr, $what:literal) => {
-        Variant {
-            info: VariantInfo {
-                name: $name,
-                what: $what,
-            },
-            kernel: $module::run,
-            tolerance: $tolerance,
-        }
-    };
-}
-
 /// Every variant, in teaching order.
 pub static ALL: &[Variant<Particles>] = &[
     variant!(
         "objects",
-        objects,
-        None,
+        objects::run,
         "each particle a dictionary of boxed, dynamically typed attributes: a hash lookup per p.x and a heap object per operation, steps outer, as the book's first program"
     ),
     variant!(
         "structs",
-        structs,
-        None,
+        structs::run,
         "plain f64 fields in a Vec of structs, with the book's first tuning: loops swapped (particles outer), timestep·ang_speed hoisted, fewer temporaries"
     ),
     variant!(
         "arrays",
-        arrays,
-        None,
+        arrays::run,
         "ndarray whole-array expressions per step (NumPy): fast inner loops, but a temporary array per expression and several sweeps of memory per step"
     ),
     variant!(
         "typed",
-        typed,
-        None,
+        typed::run,
         "flat x and y arrays, steps outer and particles inner (the book's Cython order): independent particles side by side, so the compiler uses SIMD lanes"
     ),
     variant!(
         "parallel",
-        parallel,
-        None,
+        parallel::run,
         "typed, with blocks of particles on rayon's threads, each running all its steps: particles never interact, so the threads never wait (OpenMP prange's role)"
     ),
     variant!(
         "exact",
-        exact,
-        Some(1e-3),
+        exact::run,
+        tolerance = 1e-3,
         "the better algorithm: rotate each particle by ang_speed·t in one go, no time steps at all; the stepped variants' difference from it is their error"
     ),
 ];
