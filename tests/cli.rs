@@ -249,8 +249,8 @@ fn bad_input_is_one_line_and_exit_2() {
             "variant 'sum' is not in topic queue of idioms (valid there: remove0, deque;",
         ),
         (
-            &["run", "idioms", "-p", "topic=queue", "-p", "n=2000000"],
-            "invalid n = 2000000: expected 0 ≤ n ≤ 1000000 for topic queue",
+            &["run", "idioms", "-p", "topic=queue", "-p", "n=300000"],
+            "invalid n = 300000: expected 0 ≤ n ≤ 200000 for topic queue",
         ),
         (
             &["run", "idioms", "-p", "topic=stack"],
