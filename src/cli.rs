@@ -958,7 +958,10 @@ fn profile(lesson: &dyn Lesson, args: &ProfileArgs, out: &mut dyn Write) -> anyh
     };
     let prepared = lesson.prepare(&params)?;
     let diff = match args.diff.as_slice() {
-        [a, b] => Some((lesson.variant_index(a)?, lesson.variant_index(b)?)),
+        [a, b] => Some((
+            in_scope(lesson, prepared.scope(), a)?,
+            in_scope(lesson, prepared.scope(), b)?,
+        )),
         _ => None,
     };
     let variant = match (&args.variant, diff) {
@@ -1319,26 +1322,7 @@ fn plan(
     }
     chosen[scope.baseline] = true;
     for name in only {
-        let v = lesson.variant_index(name)?;
-        if !scope.variants.contains(&v) {
-            let topic = scope.topic.map_or("", |t| t.name);
-            let own = lesson
-                .topics()
-                .iter()
-                .find(|t| t.variants.contains(&name.as_str()));
-            return Err(Error::VariantNotInTopic {
-                lesson: lesson.name().to_string(),
-                variant: name.clone(),
-                topic: topic.to_string(),
-                valid: scope
-                    .topic
-                    .map(|t| t.variants.join(", "))
-                    .unwrap_or_default(),
-                own: own.map_or("", |t| t.name).to_string(),
-            }
-            .into());
-        }
-        chosen[v] = true;
+        chosen[in_scope(lesson, scope, name)?] = true;
     }
     Ok(Plan {
         entries: (0..chosen.len())
@@ -1346,6 +1330,25 @@ fn plan(
             .map(|v| Entry::new(v, steps))
             .collect(),
         samples: timing.samples as usize,
+    })
+}
+
+/// The index of variant `name`, which must be in `scope` (the topic its run chose).
+fn in_scope(lesson: &dyn Lesson, scope: &crate::lesson::Scope, name: &str) -> Result<usize, Error> {
+    let v = lesson.variant_index(name)?;
+    if scope.variants.contains(&v) {
+        return Ok(v);
+    }
+    let own = lesson.topics().iter().find(|t| t.variants.contains(&name));
+    Err(Error::VariantNotInTopic {
+        lesson: lesson.name().to_string(),
+        variant: name.to_string(),
+        topic: scope.topic.map_or("", |t| t.name).to_string(),
+        valid: scope
+            .topic
+            .map(|t| t.variants.join(", "))
+            .unwrap_or_default(),
+        own: own.map_or("", |t| t.name).to_string(),
     })
 }
 

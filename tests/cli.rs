@@ -249,6 +249,10 @@ fn bad_input_is_one_line_and_exit_2() {
             "variant 'sum' is not in topic queue of idioms (valid there: remove0, deque;",
         ),
         (
+            &["profile", "idioms", "--diff", "recursive", "deque"],
+            "variant 'deque' is not in topic taylor of idioms (valid there: recursive, memoized, running;",
+        ),
+        (
             &["run", "idioms", "-p", "topic=queue", "-p", "n=300000"],
             "invalid n = 300000: expected 0 ≤ n ≤ 200000 for topic queue",
         ),
