@@ -3,6 +3,10 @@
 //! A lesson is a [`Spec`]: its name, title, unit of work, parameters, variants (each a
 //! kernel with a one-line "what changed and why"), the variant that is the speed baseline,
 //! the variant that is the reference answer with its tolerance, and the sizes benches use.
+//! A lesson made of several small programs (idioms) has [`Topic`]s instead, each with its
+//! own variants, baseline, reference and unit; its `topic` parameter chooses one, and a
+//! [`Prepared`] lesson's [`Scope`] says which variants apply and what they are measured
+//! and checked against.
 //! Its problem type implements [`Problem`]. The CLI, lesson binaries, benches and tests see
 //! every lesson through the object-safe [`Lesson`] trait, so nothing about a lesson is
 //! written twice.
