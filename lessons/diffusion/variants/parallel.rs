@@ -9,6 +9,12 @@
 //! neighbours' rows into its ghosts. This is the halo exchange of a distributed-memory
 //! code with deep halos: a few percent of extra arithmetic buys `k` times fewer
 //! synchronisations, and each one costs whatever the slowest thread lost since the last.
+//!
+//! Each team member is pinned to a core of its own (OpenMP's `OMP_PROC_BIND`), where
+//! there are enough. New threads tend to start on their parent's core, and until the
+//! scheduler moves one away, two spinning team members take turns on one core while
+//! another core idles. On this 2-core machine that made the median small-grid run
+//! (dx = 0.15) twice as slow as the pinned one (17.6 ms against 7.9 ms).
 
 use super::Diffusion;
 use super::fused::pass;
@@ -80,8 +86,15 @@ pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
         return super::fused::run(p, rho, steps);
     };
     let src: &[f64] = rho;
+    // The cores this process may run on; pinning only where each thread gets its own.
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let pin = cores.len() >= threads;
     let blocks: Vec<Vec<f64>> = pool.broadcast(|ctx| {
         let t = ctx.index();
+        if pin {
+            // A refusal (a restricted container, say) leaves the thread where it is.
+            core_affinity::set_for_current(cores[t]);
+        }
         let (a, b) = owned(t);
         let (top, bottom) = (t == 0, t + 1 == threads);
         // Local rows lo..hi of the grid: the block, k ghost rows on each inner side, and
