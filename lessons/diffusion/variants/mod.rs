@@ -60,7 +60,7 @@ pub static ALL: &[Variant<Diffusion>] = &[
     variant!(
         "parallel",
         parallel::run,
-        "rows split across a team of rayon threads that lives for the whole run: deep halo rows, so the team meets at a spinning barrier every 16 steps instead of forking and joining every step"
+        "rows split across a team of rayon threads that lives for the whole run: deep halo rows, so the team meets at a spinning barrier every 16 steps instead of forking and joining every step, and moves rows from slower threads to faster ones"
     ),
     variant!(
         "c",
