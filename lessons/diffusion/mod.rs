@@ -52,7 +52,7 @@ pub static LESSON: Spec<Diffusion> = Spec {
                 "Start from the data layout. A Vec<Vec<f64>> costs a pointer chase for every row you touch and a bounds check for every index. The grid is already flat in `rho`: row i is rho[i * n..(i + 1) * n], and its neighbours up and down are the rows i − 1 and i + 1.",
                 "Drop the laplacian grid. Read the old grid, write the new values into a second Vec of the same size, then `std::mem::swap(rho, &mut next)`: one pass over memory per step instead of three, and no temporary.",
                 "To let the compiler vectorise, give it slices of one length and an index it can prove in range: take `up`, `mid` and `down` as whole rows, and loop `for k in 1..n - 1` over `mid[k - 1]`, `mid[k + 1]`, `up[k]`, `down[k]`, or zip the slices. The `loops` and `fused` variants in lessons/diffusion/variants/ show two ways.",
-                "Past 5×? Threads: split the rows among rayon's workers with par_chunks_mut, as the `prange` variant does. On the 2-core machine the lesson was written on, `prange` gained about 1.2× over `fused` and `parallel` 1.6–1.75×.",
+                "Past 5×? Threads: split the rows among rayon's workers with par_chunks_mut, as the `prange` variant does. On the 2-core machine the lesson was written on, `prange` gained about 1.2× over `fused` and `parallel` 1.5–2.0× from run to run (median 1.67×).",
             ],
         },
     }),
