@@ -93,9 +93,10 @@ impl Layout {
     }
 }
 
-/// A rule that picks the boundaries in force after the next meeting from the current
-/// ones (`cuts[t]..cuts[t + 1]` are thread t's rows) and each thread's smoothed speed.
-type Balance = fn(&Layout, usize, &[usize], &[f64]) -> Vec<usize>;
+/// A rule that picks the boundaries in force after the next meeting, writing them into
+/// its last argument, from the current ones (`cuts[t]..cuts[t + 1]` are thread t's rows)
+/// and each thread's smoothed speed. It allocates nothing: it runs at every meeting.
+type Balance = fn(&Layout, usize, &[usize], &[f64], &mut [usize]);
 
 /// Runs `steps` steps with one block of rows per thread, balanced by measured speed.
 #[perflab::instrument]
@@ -106,11 +107,11 @@ pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
 /// Moves each boundary towards the split at which every thread would take the same time
 /// per step: thread t's rows, plus the ghost rows it recomputes, in proportion to its
 /// speed. The move is limited as `limit` says.
-fn balance(layout: &Layout, _meeting: usize, cuts: &[usize], speed: &[f64]) -> Vec<usize> {
+fn balance(layout: &Layout, _meeting: usize, cuts: &[usize], speed: &[f64], next: &mut [usize]) {
     let threads = speed.len();
     let total: f64 = speed.iter().sum();
     if !(total.is_finite() && total > 0.0) {
-        return cuts.to_vec();
+        return next.copy_from_slice(cuts);
     }
     // Rows a thread recomputes per step on average: (k - 1) / 2 per inner side.
     let extra = |t: usize| {
@@ -119,38 +120,40 @@ fn balance(layout: &Layout, _meeting: usize, cuts: &[usize], speed: &[f64]) -> V
     };
     let rows = (cuts[threads] - cuts[0]) as f64;
     let per_speed = (rows + (0..threads).map(extra).sum::<f64>()) / total;
+    // Boundary i is wanted where the blocks of threads 0..i, sized so, would end.
     let mut target = cuts[0] as f64;
-    let wanted: Vec<f64> = (0..threads)
-        .map(|t| {
-            let at = target;
-            target += (per_speed * speed[t] - extra(t)).max(0.0);
-            at
-        })
-        .chain([cuts[threads] as f64])
-        .collect();
-    limit(layout, cuts, &wanted)
+    limit(layout, cuts, next, |i| {
+        target += (per_speed * speed[i - 1] - extra(i - 1)).max(0.0);
+        target
+    });
 }
 
 /// Keeps every boundary where it is.
-fn stay(_layout: &Layout, _meeting: usize, cuts: &[usize], _speed: &[f64]) -> Vec<usize> {
-    cuts.to_vec()
+fn stay(_layout: &Layout, _meeting: usize, cuts: &[usize], _speed: &[f64], next: &mut [usize]) {
+    next.copy_from_slice(cuts);
 }
 
-/// The boundaries nearest to `wanted` that move at most `shift` rows each and leave every
-/// block at least `min_block` rows; a boundary that cannot move stays where it is. Given
-/// blocks of at least `min_block` rows, every neighbour can then send the rows asked of it.
-fn limit(layout: &Layout, cuts: &[usize], wanted: &[f64]) -> Vec<usize> {
-    let mut next = cuts.to_vec();
+/// Writes into `next` the boundaries nearest to those `wanted` (asked for boundaries
+/// 1, 2, … in turn) that move at most `shift` rows each and leave every block at least
+/// `min_block` rows; a boundary that cannot move stays where it is. Given blocks of at
+/// least `min_block` rows, every neighbour can then send the rows asked of it.
+fn limit(
+    layout: &Layout,
+    cuts: &[usize],
+    next: &mut [usize],
+    mut wanted: impl FnMut(usize) -> f64,
+) {
+    next.copy_from_slice(cuts);
     let (shift, min) = (layout.shift as f64, layout.min_block());
     for i in 1..cuts.len() - 1 {
+        let want = wanted(i);
         let (lowest, highest) = (next[i - 1] + min, cuts[i + 1].saturating_sub(min));
         if lowest > highest {
             continue;
         }
-        let step = (wanted[i] - cuts[i] as f64).round().clamp(-shift, shift);
+        let step = (want - cuts[i] as f64).round().clamp(-shift, shift);
         next[i] = (cuts[i] as f64 + step).clamp(lowest as f64, highest as f64) as usize;
     }
-    next
 }
 
 /// Runs `steps` steps with one block of rows per thread, its boundaries moved at each
@@ -291,8 +294,8 @@ fn team(p: &Diffusion, rho: &mut Vec<f64>, steps: usize, rule: Balance) -> usize
                 };
             }
             moves += usize::from(cuts != next_cuts);
-            cuts = next_cuts;
-            next_cuts = rule(&layout, meeting, &cuts, &speed);
+            std::mem::swap(&mut cuts, &mut next_cuts);
+            rule(&layout, meeting, &cuts, &speed, &mut next_cuts);
         }
         let (a, b) = (cuts[t], cuts[t + 1]);
         (a, cur[(a - lo) * n..(b - lo) * n].to_vec(), moves)
@@ -340,23 +343,18 @@ mod tests {
     /// A rule that swings every boundary as far as allowed, up at odd meetings and down at
     /// even ones, the opposite way for every other boundary: the data movement that
     /// balancing relies on, exercised at every meeting.
-    fn swing(layout: &Layout, meeting: usize, cuts: &[usize], _speed: &[f64]) -> Vec<usize> {
-        let wanted: Vec<f64> = cuts
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| {
-                let up = (meeting + i).is_multiple_of(2);
-                c as f64 + if up { 1.0 } else { -1.0 } * layout.shift as f64
-            })
-            .collect();
-        limit(layout, cuts, &wanted)
+    fn swing(layout: &Layout, meeting: usize, cuts: &[usize], _: &[f64], next: &mut [usize]) {
+        let up = |i: usize| (meeting + i).is_multiple_of(2);
+        let sign = |i: usize| if up(i) { 1.0 } else { -1.0 };
+        limit(layout, cuts, next, |i| {
+            cuts[i] as f64 + sign(i) * layout.shift as f64
+        });
     }
 
     /// A rule that pushes every boundary down as far as allowed at every meeting, so that
     /// blocks leave their windows and the buffers slide.
-    fn drift(layout: &Layout, _meeting: usize, cuts: &[usize], _speed: &[f64]) -> Vec<usize> {
-        let wanted: Vec<f64> = cuts.iter().map(|&c| (c + layout.shift) as f64).collect();
-        limit(layout, cuts, &wanted)
+    fn drift(layout: &Layout, _: usize, cuts: &[usize], _: &[f64], next: &mut [usize]) {
+        limit(layout, cuts, next, |i| (cuts[i] + layout.shift) as f64);
     }
 
     fn grid(dx: f64) -> (Diffusion, Vec<f64>) {
@@ -401,17 +399,23 @@ mod tests {
         }
     }
 
+    fn balanced(layout: &Layout, cuts: &[usize], speed: &[f64]) -> Vec<usize> {
+        let mut next = vec![0; cuts.len()];
+        balance(layout, 1, cuts, speed, &mut next);
+        next
+    }
+
     #[test]
     fn boundaries_follow_speed_within_limits() {
         let layout = Layout { k: 16, shift: 4 };
         let even = vec![1, 101, 201];
         // Equal speeds: the even split stays.
-        assert_eq!(balance(&layout, 1, &even, &[1.0, 1.0]), even);
+        assert_eq!(balanced(&layout, &even, &[1.0, 1.0]), even);
         // The first thread twice as fast: its block grows, by at most `shift` at a time,
         // until it owns about two thirds of the rows (each thread also recomputes 7.5).
         let mut cuts = even.clone();
         for _ in 0..40 {
-            let next = balance(&layout, 1, &cuts, &[2.0, 1.0]);
+            let next = balanced(&layout, &cuts, &[2.0, 1.0]);
             assert!(next[1].abs_diff(cuts[1]) <= layout.shift);
             cuts = next;
         }
@@ -420,12 +424,12 @@ mod tests {
         // One thread stalled (speed zero): the other takes all but the smallest block.
         let mut cuts = even.clone();
         for _ in 0..40 {
-            cuts = balance(&layout, 1, &cuts, &[0.0, 1.0]);
+            cuts = balanced(&layout, &cuts, &[0.0, 1.0]);
         }
         assert_eq!(cuts[1] - cuts[0], layout.min_block(), "{cuts:?}");
         // Blocks too small to move keep their boundaries.
         let tight = vec![1, 21, 41];
-        assert_eq!(balance(&layout, 1, &tight, &[5.0, 1.0]), tight);
+        assert_eq!(balanced(&layout, &tight, &[5.0, 1.0]), tight);
     }
 
     #[test]
