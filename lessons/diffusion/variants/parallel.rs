@@ -12,13 +12,13 @@
 //!
 //! The team balances its own load. Equal blocks finish together only on equal cores, and
 //! cores are often not equal: a laptop's performance and efficiency cores, a core that
-//! also serves interrupts, or, on a virtual machine, a core whose physical sibling is busy
-//! with someone else's work. With a fixed split, the fast thread waits at every meeting for
-//! the slow one. So at each meeting every thread also publishes how fast it went (rows per
-//! second over the last segment); all threads fold these into the same smoothed speeds and
-//! move each boundary between blocks a few rows towards the split that would finish
-//! together (diffusive load balancing, as MPI codes do between meetings). Which thread
-//! computes a row never changes what is computed, so the result is the same to the bit.
+//! also serves interrupts, or, on a virtual machine, a core the host shares with other
+//! work. With a fixed split, the fast thread waits at every meeting for the slow one. So at
+//! each meeting every thread also publishes how fast it went (rows per second over the
+//! last segment); all threads fold these into the same smoothed speeds and move each
+//! boundary between blocks a few rows towards the split that would finish together (the
+//! dynamic load balancing that MPI codes do between time steps). Which thread computes a
+//! row never changes what is computed, so the result is the same to the bit.
 //!
 //! Each team member is pinned to a core of its own (OpenMP's `OMP_PROC_BIND`), where
 //! there are enough. New threads tend to start on their parent's core, and until the
