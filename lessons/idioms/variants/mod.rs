@@ -82,7 +82,7 @@ pub static ALL: &[Variant<Idioms>] = &[
     variant!(
         "recursive",
         taylor::recursive,
-        "the tutorial's call graph: each coefficient calls a factorial that recurses down to 0! again, 188 000 calls for 500 terms of each series"
+        "the book's call graph: each coefficient calls a factorial that recurses down to 0! again, 188 000 calls in all for 500 terms of each series"
     ),
     variant!(
         "memoized",

@@ -6,9 +6,9 @@
 //! Counting the calls for n = 500: `factorial(k)` makes k + 1 calls, one from its caller
 //! and k recursive ones. taylor_exp needs 0! … 499!: 500 calls from taylor_exp and
 //! 0 + 1 + … + 499 = 124 750 recursive ones. taylor_sin needs only the 250 odd k: 250
-//! calls and 1 + 3 + … + 499 = 250² = 62 500 recursive ones. In all 188 000 calls, 750
-//! of them primitive (made from outside factorial) and 187 250 recursive — the tutorial's
-//! figures.
+//! calls and 1 + 3 + … + 499 = 250² = 62 500 recursive ones. The book gives the parts
+//! [PHPP13]: 187 250 recursive calls, 500 from taylor_exp and 250 from taylor_sin; their
+//! sum, 188 000 calls (750 of them primitive, made from outside factorial), is ours.
 //!
 //! Past 170! a double overflows to infinity and the coefficient becomes 1/∞ = 0, as in
 //! the tutorial's Python.
