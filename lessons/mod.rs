@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::Lesson;
-use crate::params::{Kind, Limit, ParamSpec};
+use crate::lesson::params::{Kind, Limit, ParamSpec};
 
 /// How many times a full run evaluates a lesson whose problem is one evaluation.
 pub const REPEAT: ParamSpec = ParamSpec {

@@ -4,49 +4,58 @@
 //! problem, every variant checked against a reference; the toolkit measures them side by
 //! side on the student's own machine.
 //!
-//! - [`lesson`]: the one description a lesson registers ([`lesson::Spec`]).
-//! - [`params`]: parameters with ranges, parsed from `key=value`.
-//! - [`measure`]: side-by-side timing with reference checks (`compare`, `run`, `timeit`).
-//! - [`timing`]: the clock seam, robust statistics, timeit's loop count, units.
-//! - [`report`]: tables, JSON, Markdown, atomic file writes.
-//! - [`html`]: the tour's page, `reports/index.html`, with its charts.
-//! - [`grade`]: speed verdicts from interleaved runs, with a confidence interval.
-//! - [`check`]: grading a student's kernel: correctness, then speed.
-//! - [`asm`]: a kernel's machine code, SIMD marked (`perflab asm`).
-//! - [`state`]: the student's progress file.
-//! - [`watch`]: re-running on every save.
-//! - [`snapshot`]: colour-map PNGs and GIFs of 2-D fields.
-//! - [`machine`]: what a measurement ran on.
-//! - [`roofline`]: this machine's bandwidth and peak flops (`perflab machine`).
-//! - [`lessons`]: the registry of lessons.
+//! The toolkit, one folder a concept:
+//! - [`lesson`]: the one description a lesson registers ([`lesson::Spec`]), and its
+//!   parameters.
+//! - [`measure`]: the clock, statistics, the side-by-side engine and speed verdicts.
 //! - [`profile`](mod@profile): the profilers, with the [`instrument`] and
 //!   [`profile`](macro@profile) attributes.
+//! - [`inspect`]: machine code, the machine, its roofline.
+//! - [`report`]: tables, JSON, Markdown, the tour's page, charts and snapshots.
+//! - [`commands`]: what each command does (`run`, `compare`, `profile`, `tour`, …).
+//! - [`student`]: the tutor, the exercise and the progress file.
+//! - [`cli`]: arguments in, one library call out.
+//! - [`files`], [`error`]: writing files whole, and the errors.
+//!
+//! The lessons use the toolkit and the toolkit knows nothing of them:
+//! - [`lessons`]: the registry of lessons (`lessons/` at the project's root).
 #![deny(missing_docs)]
 
 // The attributes' generated code names `::perflab`, which must resolve inside this crate
 // too (the lessons are compiled into it).
 extern crate self as perflab;
 
-pub mod asm;
-pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod error;
-pub mod grade;
-pub mod html;
+pub mod files;
+pub mod inspect;
 pub mod lesson;
 #[path = "../lessons/mod.rs"]
 pub mod lessons;
-pub mod machine;
 pub mod measure;
-pub mod params;
 pub mod profile;
-pub mod progress;
 pub mod report;
-pub mod roofline;
-pub mod snapshot;
-pub mod state;
-pub mod timing;
-pub mod watch;
+pub mod student;
 
 pub use error::{Error, Result};
 pub use perflab_macros::{instrument, profile};
+
+/// The `main` of a lesson's exercise binary (`exercises/<lesson>.rs`): installs the
+/// tracking allocator, registers the student's kernel with the lesson, and runs the CLI.
+///
+/// ```ignore
+/// #[path = "../lessons/diffusion/exercise.rs"]
+/// mod exercise;
+/// perflab::exercise_main!(diffusion, exercise::run);
+/// ```
+#[macro_export]
+macro_rules! exercise_main {
+    ($lesson:ident, $kernel:path) => {
+        $crate::tracking_allocator!();
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::exercise_main(|| $crate::lessons::$lesson::LESSON.set_exercise($kernel))
+        }
+    };
+}

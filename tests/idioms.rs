@@ -4,8 +4,8 @@
 
 use perflab::lesson::{Lesson, max_rel_error};
 use perflab::lessons::idioms::{LESSON, TOPICS};
+use perflab::measure::timing::RealClock;
 use perflab::profile::func;
-use perflab::timing::RealClock;
 use std::process::Command;
 
 fn run(params: &[&str], variant: &str) -> Vec<f64> {
@@ -231,7 +231,7 @@ fn commands_run_topic_by_topic() {
 fn the_machine_code_shows_the_calls() {
     let calls = |v: &str| {
         let i = LESSON.variant_index(v).unwrap();
-        perflab::asm::disassemble(LESSON.kernel_address(i))
+        perflab::inspect::asm::disassemble(LESSON.kernel_address(i))
             .unwrap()
             .calls
     };

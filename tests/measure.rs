@@ -2,11 +2,11 @@
 //! speedups, checks and tables, whatever the machine is doing.
 #![allow(clippy::ptr_arg)] // kernels take the state type, Vec<f64>
 
+use perflab::lesson::params::{Kind, ParamSpec, Params};
 use perflab::lesson::{Lesson, Problem, Size, Spec, Variant, VariantInfo};
+use perflab::measure::timing::FakeClock;
 use perflab::measure::{Entry, Plan, Steps, measure};
-use perflab::params::{Kind, ParamSpec, Params};
 use perflab::report::{self, Flavour};
-use perflab::timing::FakeClock;
 use std::time::Duration;
 
 static CLOCK: FakeClock = FakeClock::new();

@@ -114,7 +114,7 @@ fn descriptions_agree() {
             let param = lesson.params().iter().find(|p| p.name == "topic").unwrap();
             assert_eq!(
                 param.kind,
-                perflab::params::Kind::Choice(Box::leak(names.into_boxed_slice()))
+                perflab::lesson::params::Kind::Choice(Box::leak(names.into_boxed_slice()))
             );
             for t in lesson.topics() {
                 assert!(t.variants.contains(&t.baseline) && t.variants.contains(&t.reference));

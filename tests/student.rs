@@ -1,9 +1,9 @@
 //! Student mode: the tutor, the exercise check, hints, reset, watch and progress.
 
-use perflab::check::{Checked, check};
-use perflab::grade::Verdict;
 use perflab::lesson::{Lesson, Outcome};
-use perflab::timing::{Clock, RealClock};
+use perflab::measure::grade::Verdict;
+use perflab::measure::timing::{Clock, RealClock};
+use perflab::student::check::{Checked, check};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -50,7 +50,7 @@ fn check_passes_a_fast_kernel() {
         panic!("a correct kernel was marked wrong: {checked:?}")
     };
     assert_eq!(grade.verdict, Verdict::Pass, "{}", grade.line());
-    let explained = perflab::check::explain(lesson, prepared.as_ref(), &checked);
+    let explained = perflab::student::check::explain(lesson, prepared.as_ref(), &checked);
     assert!(
         explained.starts_with("✓ correct: matches loops"),
         "{explained}"
@@ -83,7 +83,7 @@ fn check_fails_a_wrong_kernel_with_where_and_what() {
     };
     assert_eq!(m.location, "cell (row 40, column 70) of the 135 × 135 grid");
     assert!((m.got / m.expected - 1.01).abs() < 1e-12);
-    let explained = perflab::check::explain(lesson, prepared.as_ref(), &checked);
+    let explained = perflab::student::check::explain(lesson, prepared.as_ref(), &checked);
     assert!(explained.starts_with("✗ wrong answer after"), "{explained}");
     assert!(
         explained.contains("expected") && explained.contains("but got"),
@@ -105,64 +105,74 @@ fn check_fails_a_wrong_kernel_with_where_and_what() {
     )
     .unwrap();
     assert!(
-        perflab::check::explain(lesson, prepared.as_ref(), &checked)
+        perflab::student::check::explain(lesson, prepared.as_ref(), &checked)
             .contains("has 18225 values and yours has 18224")
     );
 }
 
+// The shipped diffusion exercise, compiled here as the exercise's own binary compiles it.
+#[path = "../lessons/diffusion/exercise.start.rs"]
+mod shipped;
+
 #[test]
 fn the_shipped_exercise_is_correct_but_fails_the_speed_target() {
-    let (lesson, _) = diffusion_at_check_size();
-    let info = lesson.exercise().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let now = std::fs::read_to_string(root.join(info.file)).unwrap();
-    if now != info.start {
-        eprintln!(
-            "{} has been edited: the shipped exercise is not what is compiled",
-            info.file
-        );
-        return;
-    }
+    let lesson = &perflab::lessons::diffusion::LESSON;
+    lesson.set_exercise(shipped::run);
+    assert!(lesson.has_exercise_kernel());
     let dir = tempfile::tempdir().unwrap();
+    let options = perflab::student::check::CheckOptions {
+        rounds: 5,
+        no_build: true,
+    };
     let state = dir.path().join("state.json");
-    let o = perflab(
-        &["check", "diffusion", "--no-build", "--rounds", "5"],
-        dir.path(),
-        &state,
+    let mut out = Vec::new();
+    let err =
+        perflab::student::check::command(lesson, &options, &RealClock::default(), &state, &mut out)
+            .expect_err("the shipped exercise passed its target");
+    let out = String::from_utf8_lossy(&out);
+    assert_eq!(
+        err.downcast_ref::<perflab::commands::Exit>(),
+        Some(&perflab::commands::Exit(1)),
+        "{err}"
     );
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("✓ correct"), "{out}");
     assert!(out.contains("✗ not fast enough yet"), "{out}");
-    let progress = text(&perflab(&["progress"], dir.path(), &state));
-    assert!(progress.contains("✗ not passed — best "), "{progress}");
+    let progress = perflab::student::state::load(&state).unwrap().state;
+    assert_eq!(progress.lessons["diffusion"].checks, 1);
+    assert!(!progress.lessons["diffusion"].passed);
 }
 
-/// `perflab check` without `--no-build` runs cargo, then the binary cargo built. Here
-/// "cargo" is a script that records its arguments, and the "built" binary is a copy of
-/// this one, so the test exercises the whole path without a second build.
+/// `perflab check` without `--no-build` builds the exercise's binary with cargo, then
+/// runs it. Here "cargo" is a script that records its arguments, and the "built" binary a
+/// script that records its own and answers as a failed check does.
 #[test]
-fn check_rebuilds_then_runs_the_rebuilt_binary() {
+fn check_builds_the_exercise_binary_then_runs_it() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let release = dir.path().join("target/release");
     std::fs::create_dir_all(&release).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_perflab"), release.join("perflab")).unwrap();
+    let script = |path: &Path, body: String| {
+        std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let ran = dir.path().join("exercise-args");
+    script(
+        &release.join("diffusion-exercise"),
+        format!(
+            "echo \"$0 $@\" > '{}'\necho '✓ correct'\nexit 1\n",
+            ran.display()
+        ),
+    );
     let cargo = dir.path().join("cargo");
     let log = dir.path().join("cargo-args");
     let fake = |status: u8| {
-        std::fs::write(
+        script(
             &cargo,
-            format!(
-                "#!/bin/sh\necho \"$@\" > '{}'\nexit {status}\n",
-                log.display()
-            ),
+            format!("echo \"$@\" > '{}'\nexit {status}\n", log.display()),
         )
-        .unwrap();
-        std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
     };
     let check = || {
-        Command::new(release.join("perflab"))
+        Command::new(env!("CARGO_BIN_EXE_perflab"))
             .args(["check", "diffusion", "--rounds", "3"])
             .env("CARGO", &cargo)
             .env("CARGO_TARGET_DIR", dir.path().join("target"))
@@ -175,15 +185,31 @@ fn check_rebuilds_then_runs_the_rebuilt_binary() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(
         std::fs::read_to_string(&log).unwrap().trim(),
-        "build --release --quiet --bin perflab"
+        "build --release --quiet -p perflab-exercises --bin diffusion-exercise"
     );
-    assert!(err.contains("building the exercise"), "{err}");
+    assert!(err.contains("building your exercise"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&ran).unwrap().trim(),
+        "check diffusion --rounds 3 --no-build"
+    );
     assert!(text(&o).contains("✓ correct"), "{}", text(&o));
-    // A build that fails stops the check with a clear word, and status 1.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the exercise binary's status is passed on"
+    );
+    // A build that fails stops the check with one clear line, and status 1.
     fake(101);
     let o = check();
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("✗ the exercise does not build"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.lines().last(),
+        Some(
+            "✗ the exercise does not build: fix the errors above in lessons/diffusion/exercise.rs, then check again"
+        ),
+        "{err}"
+    );
     assert!(o.stdout.is_empty());
 }
 
@@ -310,7 +336,7 @@ fn one_save_triggers_one_recheck() {
         })
     };
     let mut calls = Vec::new();
-    perflab::watch::watch(dir.path(), Duration::from_millis(200), Some(1), |changed| {
+    perflab::student::watch::watch(dir.path(), Duration::from_millis(200), Some(1), |changed| {
         calls.push(changed.to_vec());
         Ok(())
     })
@@ -319,8 +345,10 @@ fn one_save_triggers_one_recheck() {
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].len(), 1, "{calls:?}");
     assert!(calls[0][0].ends_with("exercise.rs"));
-    assert!(!perflab::watch::is_source(Path::new("target/release/x.rs")));
-    assert!(!perflab::watch::is_source(Path::new(
+    assert!(!perflab::student::watch::is_source(Path::new(
+        "target/release/x.rs"
+    )));
+    assert!(!perflab::student::watch::is_source(Path::new(
         "lessons/.perflab-tmp.rs"
     )));
 }

@@ -18,9 +18,12 @@
 //! columns stay zero, and each step sets every interior value to
 //! `ρ + p.coef · (up + down + left + right − 4ρ)`, using only the previous step's values.
 
-use super::Diffusion;
+use perflab::lessons::diffusion::Diffusion;
 
 /// Advances the grid in `rho` by `steps` time steps.
+// The profilers see this function: `cargo perflab profile diffusion --variant exercise`.
+#[perflab::profile]
+#[perflab::instrument]
 #[allow(clippy::needless_range_loop)] // the slow start: index loops, to be replaced
 pub fn run(p: &Diffusion, rho: &mut Vec<f64>, steps: usize) {
     let n = p.npnts;

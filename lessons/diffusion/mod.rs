@@ -3,11 +3,10 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
+use crate::lesson::params::{Kind, ParamSpec, Params, show};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Frame, Problem, Size, Spec, Step, Work};
-use crate::params::{Kind, ParamSpec, Params, show};
 use std::f64::consts::PI;
 
-pub mod exercise;
 pub mod variants;
 
 /// The lesson, as the registry, CLI, binary, benches and tests see it.
@@ -41,21 +40,18 @@ pub static LESSON: Spec<Diffusion> = Spec {
         bytes: 16.0,
     }),
     parallel: &["prange", "parallel"],
-    exercise: Some(Exercise {
-        kernel: exercise::run,
-        info: ExerciseInfo {
-            file: "lessons/diffusion/exercise.rs",
-            start: include_str!("exercise.start.rs"),
-            target: 5.0,
-            params: &["dx=0.15"],
-            hints: &[
-                "Start from the data layout. A Vec<Vec<f64>> costs a pointer chase for every row you touch and a bounds check for every index. The grid is already flat in `rho`: row i is rho[i * n..(i + 1) * n], and its neighbours up and down are the rows i − 1 and i + 1.",
-                "Drop the laplacian grid. Read the old grid, write the new values into a second Vec of the same size, then `std::mem::swap(rho, &mut next)`: one pass over memory per step instead of three, and no temporary.",
-                "To let the compiler vectorise, give it slices of one length and an index it can prove in range: take `up`, `mid` and `down` as whole rows, and loop `for k in 1..n - 1` over `mid[k - 1]`, `mid[k + 1]`, `up[k]`, `down[k]`, or zip the slices. The `loops` and `fused` variants in lessons/diffusion/variants/ show two ways.",
-                "Past 5×? Threads: split the rows among rayon's workers with par_chunks_mut, as the `prange` variant does. On the 2-core machine the lesson was written on, `prange` gained about 1.2× over `fused` and `parallel` 1.5–2.0× from run to run (median 1.67×).",
-            ],
-        },
-    }),
+    exercise: Some(Exercise::new(ExerciseInfo {
+        file: "lessons/diffusion/exercise.rs",
+        start: include_str!("exercise.start.rs"),
+        target: 5.0,
+        params: &["dx=0.15"],
+        hints: &[
+            "Start from the data layout. A Vec<Vec<f64>> costs a pointer chase for every row you touch and a bounds check for every index. The grid is already flat in `rho`: row i is rho[i * n..(i + 1) * n], and its neighbours up and down are the rows i − 1 and i + 1.",
+            "Drop the laplacian grid. Read the old grid, write the new values into a second Vec of the same size, then `std::mem::swap(rho, &mut next)`: one pass over memory per step instead of three, and no temporary.",
+            "To let the compiler vectorise, give it slices of one length and an index it can prove in range: take `up`, `mid` and `down` as whole rows, and loop `for k in 1..n - 1` over `mid[k - 1]`, `mid[k + 1]`, `up[k]`, `down[k]`, or zip the slices. The `loops` and `fused` variants in lessons/diffusion/variants/ show two ways.",
+            "Past 5×? Threads: split the rows among rayon's workers with par_chunks_mut, as the `prange` variant does. On the 2-core machine the lesson was written on, `prange` gained about 1.2× over `fused` and `parallel` 1.5–2.0× from run to run (median 1.67×).",
+        ],
+    })),
 };
 
 /// The tutor's walk through the lesson, the order the tutorial takes.
@@ -245,7 +241,7 @@ impl Diffusion {
             ));
         }
         let nrows_f = (length / dx_asked).floor();
-        let available = crate::machine::available_memory().max(1 << 20);
+        let available = crate::inspect::machine::available_memory().max(1 << 20);
         let max_cells = (available / BYTES_PER_CELL) as f64;
         let cells = (nrows_f + 2.0) * (nrows_f + 2.0);
         if cells > max_cells {

@@ -14,9 +14,12 @@
 //! The rules: `p.a` and `p.b` hold the inputs (`p.expr` is `Poly` at the check's size);
 //! `out` has room for one result per input; a run repeats the evaluation `steps` times.
 
-use super::Fusion;
+use perflab::lessons::fusion::Fusion;
 
 /// Evaluates the expression `steps` times into `out`.
+// The profilers see this function: `cargo perflab profile fusion --variant exercise`.
+#[perflab::profile]
+#[perflab::instrument]
 #[allow(clippy::ptr_arg)] // the signature every kernel of the lesson has
 pub fn run(p: &Fusion, out: &mut Vec<f64>, steps: usize) {
     for _ in 0..steps {

@@ -4,12 +4,11 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
+use crate::lesson::params::{Kind, Limit, ParamSpec, Params, show};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
 use crate::lessons::particles::whole;
 use crate::lessons::rng::unit;
-use crate::params::{Kind, Limit, ParamSpec, Params, show};
 
-pub mod exercise;
 pub mod variants;
 
 /// The lesson, as the registry, CLI, binary, benches and tests see it.
@@ -42,20 +41,17 @@ pub static LESSON: Spec<Fusion> = Spec {
         bytes: 24.0,
     }),
     parallel: &["threads2", "parallel"],
-    exercise: Some(Exercise {
-        kernel: exercise::run,
-        info: ExerciseInfo {
-            file: "lessons/fusion/exercise.rs",
-            start: include_str!("exercise.start.rs"),
-            target: 10.0,
-            params: &["n=10000000"],
-            hints: &[
-                "Count the passes over memory. Each line of the starting kernel reads one or two arrays of n values and writes a new one: five full sweeps and four temporaries, where one read of a and b and one write of the result would do.",
-                "Compute each result from a[i] and b[i] in one loop and write it straight into `out`: `for ((o, a), b) in out.iter_mut().zip(&p.a).zip(&p.b) { *o = a * a + b * b + 2.0 * a * b; }`. Keep that order of operations: the check wants the same bits.",
-                "Past the target? The loop is bound by memory bandwidth: threads help only as far as the memory bus has room. Try rayon's par_chunks_mut on `out` with blocks of about 64 Ki values, and compare with `perflab machine`'s triad figure.",
-            ],
-        },
-    }),
+    exercise: Some(Exercise::new(ExerciseInfo {
+        file: "lessons/fusion/exercise.rs",
+        start: include_str!("exercise.start.rs"),
+        target: 10.0,
+        params: &["n=10000000"],
+        hints: &[
+            "Count the passes over memory. Each line of the starting kernel reads one or two arrays of n values and writes a new one: five full sweeps and four temporaries, where one read of a and b and one write of the result would do.",
+            "Compute each result from a[i] and b[i] in one loop and write it straight into `out`: `for ((o, a), b) in out.iter_mut().zip(&p.a).zip(&p.b) { *o = a * a + b * b + 2.0 * a * b; }`. Keep that order of operations: the check wants the same bits.",
+            "Past the target? The loop is bound by memory bandwidth: threads help only as far as the memory bus has room. Try rayon's par_chunks_mut on `out` with blocks of about 64 Ki values, and compare with `perflab machine`'s triad figure.",
+        ],
+    })),
 };
 
 /// The expressions the lesson evaluates.
@@ -132,7 +128,7 @@ impl Fusion {
         } else {
             let n = whole(p, "n")? as usize;
             let need = 24 * n as u64 * 3;
-            let available = crate::machine::available_memory();
+            let available = crate::inspect::machine::available_memory();
             if available > 0 && need > available {
                 return Err(Error::param(
                     "n",

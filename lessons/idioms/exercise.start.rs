@@ -18,7 +18,7 @@
 //! n exp coefficients, then the n sin coefficients; a run repeats the evaluation `steps`
 //! times.
 
-use super::Idioms;
+use perflab::lessons::idioms::Idioms;
 
 fn factorial(k: usize) -> f64 {
     if k == 0 {
@@ -29,6 +29,9 @@ fn factorial(k: usize) -> f64 {
 }
 
 /// Writes the coefficients into `out`, `steps` times.
+// The profilers see this function: `cargo perflab profile idioms --variant exercise`.
+#[perflab::profile]
+#[perflab::instrument]
 #[allow(clippy::ptr_arg)] // the signature every kernel of the lesson has
 pub fn run(p: &Idioms, out: &mut Vec<f64>, steps: usize) {
     for _ in 0..steps {

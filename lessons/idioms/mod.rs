@@ -4,13 +4,12 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
+use crate::lesson::params::{Kind, Limit, ParamSpec, Params};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Topic};
 use crate::lessons::particles::whole;
 use crate::lessons::rng::{splitmix64, unit};
-use crate::params::{Kind, Limit, ParamSpec, Params};
 use std::collections::HashMap;
 
-pub mod exercise;
 pub mod variants;
 
 /// The lesson, as the registry, CLI, binary, benches and tests see it.
@@ -39,20 +38,17 @@ pub static LESSON: Spec<Idioms> = Spec {
     steps: STEPS,
     work: None,
     parallel: &[],
-    exercise: Some(Exercise {
-        kernel: exercise::run,
-        info: ExerciseInfo {
-            file: "lessons/idioms/exercise.rs",
-            start: include_str!("exercise.start.rs"),
-            target: 20.0,
-            params: &["topic=taylor"],
-            hints: &[
-                "Profile first: `perflab profile idioms --variant recursive --functions --steps 1` shows how many times factorial runs for 500 terms of each series, and that almost all of them are recursive. Each term recomputes every factorial below it from scratch.",
-                "Keep the factorials you have already computed: k! is k × (k−1)!, so a table (or just the previous value) turns 188 000 calls into 1 000 multiplications. Multiply in the same order, `k as f64 * previous`, starting from 0! = 1.0, and the bits match the reference.",
-                "Past the target? The division 1.0 / k! is the slowest instruction left; the series also need only one table of factorials, shared by both.",
-            ],
-        },
-    }),
+    exercise: Some(Exercise::new(ExerciseInfo {
+        file: "lessons/idioms/exercise.rs",
+        start: include_str!("exercise.start.rs"),
+        target: 20.0,
+        params: &["topic=taylor"],
+        hints: &[
+            "Profile first: `perflab profile idioms --variant recursive --functions --steps 1` shows how many times factorial runs for 500 terms of each series, and that almost all of them are recursive. Each term recomputes every factorial below it from scratch.",
+            "Keep the factorials you have already computed: k! is k × (k−1)!, so a table (or just the previous value) turns 188 000 calls into 1 000 multiplications. Multiply in the same order, `k as f64 * previous`, starting from 0! = 1.0, and the bits match the reference.",
+            "Past the target? The division 1.0 / k! is the slowest instruction left; the series also need only one table of factorials, shared by both.",
+        ],
+    })),
 };
 
 /// The lesson's topics: each a small program with its own variants.

@@ -16,7 +16,7 @@
 //! `v_x = −y / r`, `v_y = x / r`, `x += (p.timestep · ang_speed) · v_x` and
 //! `y += (p.timestep · ang_speed) · v_y`.
 
-use super::Particles;
+use perflab::lessons::particles::Particles;
 
 #[derive(Clone, Copy)]
 struct Particle {
@@ -26,6 +26,9 @@ struct Particle {
 }
 
 /// Advances every particle by `steps` time steps.
+// The profilers see this function: `cargo perflab profile particles --variant exercise`.
+#[perflab::profile]
+#[perflab::instrument]
 #[allow(clippy::ptr_arg)] // the signature every kernel of the lesson has
 pub fn run(p: &Particles, state: &mut Vec<f64>, steps: usize) {
     let mut particles: Vec<Particle> = (0..p.n)

@@ -3,12 +3,11 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
+use crate::lesson::params::{Kind, Limit, ParamSpec, Params, show};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
 use crate::lessons::rng::symmetric;
-use crate::params::{Kind, Limit, ParamSpec, Params, show};
 use std::rc::Rc;
 
-pub mod exercise;
 pub mod variants;
 
 /// The lesson, as the registry, CLI, binary, benches and tests see it.
@@ -43,21 +42,18 @@ pub static LESSON: Spec<Particles> = Spec {
         bytes: 32.0,
     }),
     parallel: &["parallel"],
-    exercise: Some(Exercise {
-        kernel: exercise::run,
-        info: ExerciseInfo {
-            file: "lessons/particles/exercise.rs",
-            start: include_str!("exercise.start.rs"),
-            target: 100.0,
-            params: &["n=1000", "dt=0.01"],
-            hints: &[
-                "Look at which loop is inside which. With particles outer and steps inner, every step waits for the previous step of the same particle: a square root and two divisions in a row, each taking many cycles. Swap them: steps outer, particles inner, and the particles of one step no longer wait for each other.",
-                "Give the compiler flat arrays: one Vec<f64> for all x, one for all y, one for timestep·ang_speed. Then a step is one loop over three slices, which the compiler can run several particles at a time (SIMD).",
-                "Loop with iterators, not indices: `for ((x, y), t) in xs.iter_mut().zip(ys.iter_mut()).zip(&t_x_ang)`. No bounds checks remain, and the loop vectorises. The `typed` variant in lessons/particles/variants/ shows it.",
-                "Past the target? Particles never interact: split them into blocks with rayon's par_chunks_mut and let each thread run all the steps of its block, as `parallel` does.",
-            ],
-        },
-    }),
+    exercise: Some(Exercise::new(ExerciseInfo {
+        file: "lessons/particles/exercise.rs",
+        start: include_str!("exercise.start.rs"),
+        target: 100.0,
+        params: &["n=1000", "dt=0.01"],
+        hints: &[
+            "Look at which loop is inside which. With particles outer and steps inner, every step waits for the previous step of the same particle: a square root and two divisions in a row, each taking many cycles. Swap them: steps outer, particles inner, and the particles of one step no longer wait for each other.",
+            "Give the compiler flat arrays: one Vec<f64> for all x, one for all y, one for timestep·ang_speed. Then a step is one loop over three slices, which the compiler can run several particles at a time (SIMD).",
+            "Loop with iterators, not indices: `for ((x, y), t) in xs.iter_mut().zip(ys.iter_mut()).zip(&t_x_ang)`. No bounds checks remain, and the loop vectorises. The `typed` variant in lessons/particles/variants/ shows it.",
+            "Past the target? Particles never interact: split them into blocks with rayon's par_chunks_mut and let each thread run all the steps of its block, as `parallel` does.",
+        ],
+    })),
 };
 
 /// The book's parameters, and the size and seed of a random start.

@@ -314,7 +314,7 @@ pub fn thread_counts() -> (i64, u64) {
 
 /// Installs perflab's global allocator in a binary: the tracking allocator, or dhat's
 /// when the `dhat-heap` feature is on (then [`crate::profile::dhat_heap`] writes
-/// `dhat-heap.json` at exit).
+/// `reports/dhat-heap.json` at exit).
 #[macro_export]
 macro_rules! tracking_allocator {
     () => {

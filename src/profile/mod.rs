@@ -17,7 +17,6 @@ pub mod lines;
 pub mod lines_sampled;
 pub mod memory;
 mod registry;
-pub mod run;
 pub mod sample;
 pub mod ticks;
 
@@ -26,10 +25,18 @@ pub mod ticks;
 pub use dhat::Alloc as DhatAlloc;
 
 /// With the `dhat-heap` feature, starts dhat's heap profiler, which writes
-/// `dhat-heap.json` (for the DHAT viewer) when the returned value is dropped at exit.
+/// `reports/dhat-heap.json` (for the DHAT viewer) when the returned value is dropped at
+/// exit.
 #[cfg(feature = "dhat-heap")]
 pub fn dhat_heap() -> Option<dhat::Profiler> {
-    Some(dhat::Profiler::new_heap())
+    let dir = std::path::Path::new("reports");
+    // dhat writes the file itself at exit; the folder must be there by then.
+    let _ = std::fs::create_dir_all(dir);
+    Some(
+        dhat::Profiler::builder()
+            .file_name(dir.join("dhat-heap.json"))
+            .build(),
+    )
 }
 
 /// Without the `dhat-heap` feature there is no dhat profiler to start.

@@ -2,13 +2,13 @@
 //! line; and writing files whole or not at all. Renderers return strings; only the CLI
 //! decides where they go.
 
-use crate::error::{Error, Result};
-use crate::machine::Machine;
+pub mod html;
+pub mod snapshot;
+
+use crate::inspect::machine::Machine;
+use crate::inspect::roofline::Roofline;
+use crate::measure::timing::{format_seconds_pm, format_si, sig4};
 use crate::measure::{Comparison, Row};
-use crate::roofline::Roofline;
-use crate::timing::{format_seconds_pm, format_si, sig4};
-use std::io::Write;
-use std::path::Path;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
@@ -185,27 +185,4 @@ pub fn json(c: &Comparison, machine: &Machine) -> String {
     .unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, then
-/// renamed over it. Creates missing parent folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".perflab-");
-    // A report is for reading: rw-r--r-- (before the umask), not a temp file's rw-------.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("write in", dir, e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| Error::io("write", path, e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("write", path, e.error))?;
-    Ok(())
 }

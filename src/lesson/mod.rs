@@ -11,9 +11,11 @@
 //! every lesson through the object-safe [`Lesson`] trait, so nothing about a lesson is
 //! written twice.
 
+pub mod params;
+
 use crate::error::{Error, Result};
-use crate::params::{ParamSpec, Params};
-use crate::timing::Clock;
+use crate::lesson::params::{ParamSpec, Params};
+use crate::measure::timing::Clock;
 
 /// A variant's name and its one-line "what changed and why".
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -171,13 +173,30 @@ pub struct ExerciseInfo {
     pub hints: &'static [&'static str],
 }
 
-/// A lesson's exercise: the student's kernel and what it is graded on.
+/// A lesson's exercise: what it is graded on, and the student's kernel once registered.
+///
+/// The kernel is not part of the perflab library: each exercise builds as a binary of its
+/// own (package `perflab-exercises`), which registers the student's kernel with
+/// [`Spec::set_exercise`] before it runs the CLI. There, and only there, the kernel is a
+/// variant named [`EXERCISE`], so every command works on it.
 pub struct Exercise<P: Problem> {
-    /// The kernel in the student's file.
-    pub kernel: Kernel<P>,
-    /// Everything else.
+    /// Everything but the kernel.
     pub info: ExerciseInfo,
+    kernel: std::sync::OnceLock<Kernel<P>>,
 }
+
+impl<P: Problem> Exercise<P> {
+    /// An exercise whose kernel is not registered yet.
+    pub const fn new(info: ExerciseInfo) -> Exercise<P> {
+        Exercise {
+            info,
+            kernel: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// The name of the student's kernel as a variant, in the binary that registers it.
+pub const EXERCISE: &str = "exercise";
 
 /// One of the separate small programs of a lesson that teaches several idioms (squares,
 /// counting, queues, …): its own variants, baseline, reference and unit. The lesson's
@@ -308,8 +327,6 @@ pub trait Prepared: Sync {
     ) -> Result<Outcome>;
     /// The exact answer after `steps` steps, where there is one.
     fn exact(&self, steps: usize) -> Option<Vec<f64>>;
-    /// Runs the lesson's exercise kernel for `steps` steps; `None` without an exercise.
-    fn run_exercise(&self, steps: usize, clock: &dyn Clock) -> Option<Outcome>;
     /// Where value number `index` sits, in the lesson's words (e.g. "cell (row 3, column 7)").
     fn locate(&self, index: usize) -> String;
     /// The variants that apply at these parameters, and the baseline and reference.
@@ -349,6 +366,9 @@ pub trait Lesson: Sync {
     fn steps(&self) -> &'static [Step];
     /// The exercise, if any.
     fn exercise(&self) -> Option<ExerciseInfo>;
+    /// Whether the student's kernel is registered in this binary, as the variant
+    /// [`EXERCISE`] (true only in the exercise's own binary).
+    fn has_exercise_kernel(&self) -> bool;
     /// Flops and bytes per unit of work.
     fn work(&self) -> Option<Work>;
     /// The variants that use every core.
@@ -365,7 +385,7 @@ pub trait Lesson: Sync {
     /// given, the variant's own topic; a variant outside the topic given is an error.
     fn parse_params_for(&self, overrides: &[String], variant: &str) -> Result<Params> {
         self.variant_index(variant)?;
-        let Some(topic) = self.topics().iter().find(|t| t.variants.contains(&variant)) else {
+        let Some(topic) = self.topic_of(variant) else {
             return self.parse_params(overrides);
         };
         let mut owned = overrides.to_vec();
@@ -403,6 +423,22 @@ pub trait Lesson: Sync {
             .collect()
     }
 
+    /// The topic variant `name` belongs to (the exercise: the topic its parameters name).
+    fn topic_of(&self, name: &str) -> Option<&'static Topic> {
+        let topics = self.topics();
+        if name == EXERCISE {
+            let info = self.exercise()?;
+            let chosen = info
+                .params
+                .iter()
+                .find_map(|p| p.split_once('=').filter(|(k, _)| k.trim() == "topic"))?
+                .1
+                .trim();
+            return topics.iter().find(|t| t.name == chosen);
+        }
+        topics.iter().find(|t| t.variants.contains(&name))
+    }
+
     /// The index of a variant by name, or an error listing the valid names.
     fn variant_index(&self, name: &str) -> Result<usize> {
         let variants = self.variants();
@@ -429,6 +465,28 @@ pub fn names_topic(overrides: &[String]) -> bool {
 }
 
 impl<P: Problem> Spec<P> {
+    /// Registers the student's kernel as the variant [`EXERCISE`]; the exercise's binary
+    /// calls this before it runs the CLI. Only the first kernel registered counts.
+    pub fn set_exercise(&self, kernel: Kernel<P>) {
+        if let Some(e) = &self.exercise {
+            let _ = e.kernel.set(kernel);
+        }
+    }
+
+    fn exercise_kernel(&self) -> Option<Kernel<P>> {
+        self.exercise.as_ref().and_then(|e| e.kernel.get().copied())
+    }
+
+    /// The kernel of variant number `variant`: the lesson's, or just past them the
+    /// registered exercise.
+    fn kernel(&self, variant: usize) -> Option<Kernel<P>> {
+        match self.variants.get(variant) {
+            Some(v) => Some(v.kernel),
+            None if variant == self.variants.len() => self.exercise_kernel(),
+            None => None,
+        }
+    }
+
     fn default_topic(&self) -> Option<&'static Topic> {
         let default = self.params.iter().find(|p| p.name == "topic")?.default;
         self.topics.iter().find(|t| t.name == default)
@@ -439,10 +497,11 @@ impl<P: Problem> Spec<P> {
     }
 
     fn scope(&self, params: &Params) -> Result<Scope> {
+        let exercise = self.exercise_kernel().map(|_| self.variants.len());
         if self.topics.is_empty() {
             return Ok(Scope {
                 topic: None,
-                variants: (0..self.variants.len()).collect(),
+                variants: (0..self.variants.len()).chain(exercise).collect(),
                 baseline: self.index(self.baseline)?,
                 reference: self.index(self.reference)?,
                 unit: self.unit,
@@ -468,6 +527,12 @@ impl<P: Problem> Spec<P> {
             .iter()
             .map(|v| self.index(v))
             .collect::<Result<Vec<_>>>()?;
+        if self
+            .topic_of(EXERCISE)
+            .is_some_and(|t| t.name == topic.name)
+        {
+            variants.extend(exercise);
+        }
         variants.sort_unstable();
         Ok(Scope {
             topic: Some(topic),
@@ -496,7 +561,14 @@ impl<P: Problem> Lesson for Spec<P> {
         self.params
     }
     fn variants(&self) -> Vec<VariantInfo> {
-        self.variants.iter().map(|v| v.info).collect()
+        let mut all: Vec<VariantInfo> = self.variants.iter().map(|v| v.info).collect();
+        if self.exercise_kernel().is_some() {
+            all.push(VariantInfo {
+                name: EXERCISE,
+                what: "your kernel, from the file the exercise names (`perflab hint` helps)",
+            });
+        }
+        all
     }
     fn baseline(&self) -> &'static str {
         self.default_topic().map_or(self.baseline, |t| t.baseline)
@@ -511,7 +583,7 @@ impl<P: Problem> Lesson for Spec<P> {
         self.tolerance
     }
     fn kernel_address(&self, variant: usize) -> usize {
-        self.variants[variant].kernel as usize
+        self.kernel(variant).map_or(0, |k| k as usize)
     }
     fn tolerance_of(&self, variant: usize) -> f64 {
         self.variants
@@ -528,6 +600,9 @@ impl<P: Problem> Lesson for Spec<P> {
     fn exercise(&self) -> Option<ExerciseInfo> {
         self.exercise.as_ref().map(|e| e.info)
     }
+    fn has_exercise_kernel(&self) -> bool {
+        self.exercise_kernel().is_some()
+    }
     fn work(&self) -> Option<Work> {
         self.work
     }
@@ -541,9 +616,11 @@ impl<P: Problem> Lesson for Spec<P> {
             problem,
             scope,
             lesson: self.name,
-            topics: self.topics,
             variants: self.variants,
-            exercise: self.exercise.as_ref().map(|e| e.kernel),
+            exercise: self.exercise_kernel(),
+            names: self.variants(),
+            exercise_topic: self.topic_of(EXERCISE),
+            topics: self.topics,
         }))
     }
 }
@@ -552,9 +629,11 @@ struct Ready<P: Problem> {
     problem: P,
     scope: Scope,
     lesson: &'static str,
-    topics: &'static [Topic],
     variants: &'static [Variant<P>],
     exercise: Option<Kernel<P>>,
+    names: Vec<VariantInfo>,
+    exercise_topic: Option<&'static Topic>,
+    topics: &'static [Topic],
 }
 
 impl<P: Problem> Prepared for Ready<P> {
@@ -579,19 +658,6 @@ impl<P: Problem> Prepared for Ready<P> {
     fn scope(&self) -> &Scope {
         &self.scope
     }
-    fn run_exercise(&self, steps: usize, clock: &dyn Clock) -> Option<Outcome> {
-        let kernel = self.exercise?;
-        let p = &self.problem;
-        let mut state = p.initial();
-        let start = clock.now();
-        kernel(p, &mut state, steps);
-        let seconds = (clock.now() - start).as_secs_f64();
-        Some(Outcome {
-            values: p.take_values(state),
-            seconds,
-        })
-    }
-
     fn run(
         &self,
         variant: usize,
@@ -599,9 +665,29 @@ impl<P: Problem> Prepared for Ready<P> {
         clock: &dyn Clock,
         watch: Option<&mut Watch<'_>>,
     ) -> Result<Outcome> {
+        let kernel = match self.variants.get(variant) {
+            Some(v) => Some(v.kernel),
+            None if variant == self.variants.len() => self.exercise,
+            None => None,
+        };
+        let Some(kernel) = kernel else {
+            return Err(Error::UnknownVariant {
+                lesson: self.lesson.to_string(),
+                name: format!("number {variant}"),
+                valid: self
+                    .names
+                    .iter()
+                    .map(|v| v.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
         if !self.scope.variants.contains(&variant) {
-            let name = self.variants[variant].info.name;
-            let own = self.topics.iter().find(|t| t.variants.contains(&name));
+            let name = self.names[variant].name;
+            let own = match name {
+                EXERCISE => self.exercise_topic,
+                _ => self.topics.iter().find(|t| t.variants.contains(&name)),
+            };
             return Err(Error::VariantNotInTopic {
                 lesson: self.lesson.to_string(),
                 variant: name.to_string(),
@@ -614,7 +700,6 @@ impl<P: Problem> Prepared for Ready<P> {
                 own: own.map_or("", |t| t.name).to_string(),
             });
         }
-        let kernel = self.variants[variant].kernel;
         let p = &self.problem;
         let mut state = p.initial();
         let mut seconds = 0.0;

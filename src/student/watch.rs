@@ -71,3 +71,44 @@ pub fn watch(
     }
     Ok(())
 }
+
+/// Checks the exercise now and again after every save under `lessons/`, as `perflab
+/// watch` does (by running this program's `check`, which rebuilds the exercise).
+pub fn command(
+    lesson: &dyn crate::lesson::Lesson,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    crate::student::exercise::exercise_of(lesson)?;
+    let dir = crate::files::root().join("lessons");
+    let exe = std::env::current_exe().context("cannot find this program")?;
+    let is_lesson_binary = exe.file_stem().and_then(|n| n.to_str()) == Some(lesson.name());
+    let run_check = || {
+        let mut command = std::process::Command::new(&exe);
+        command.arg("check");
+        if !is_lesson_binary {
+            command.arg(lesson.name());
+        }
+        // The check prints its own verdict; its status only matters to it.
+        let _ = command.status();
+    };
+    writeln!(
+        out,
+        "checking once now, then on every save under {} (Ctrl-C stops)",
+        dir.display()
+    )?;
+    out.flush()?;
+    run_check();
+    watch(
+        &dir,
+        std::time::Duration::from_millis(300),
+        None,
+        |changed| {
+            let names: Vec<String> = changed.iter().map(|p| p.display().to_string()).collect();
+            println!("\n── changed: {} ──", names.join(", "));
+            run_check();
+            Ok(())
+        },
+    )?;
+    Ok(())
+}

@@ -13,8 +13,8 @@
 //! roofline bound. [`Roofline::share`] says what fraction of that bound a rate reaches.
 
 use crate::error::{Error, Result};
-use crate::machine::Machine;
-use crate::report::write_atomic;
+use crate::files::write_atomic;
+use crate::inspect::machine::Machine;
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -58,7 +58,7 @@ impl Roofline {
 
     /// A few lines for the terminal.
     pub fn describe(&self) -> String {
-        use crate::timing::format_si;
+        use crate::measure::timing::format_si;
         format!(
             "machine       {}\n\
              bandwidth     {}B/s on 1 thread, {}B/s on {} (STREAM triad, 24 B per element)\n\
@@ -211,7 +211,7 @@ pub fn measure() -> Result<Roofline> {
 pub fn path() -> PathBuf {
     std::env::var_os("PERFLAB_MACHINE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate::state::root().join(".perflab-machine.json"))
+        .unwrap_or_else(|| crate::files::root().join(".perflab-machine.json"))
 }
 
 /// The kept measurement, if there is one for this machine (a file from another machine,

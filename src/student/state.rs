@@ -5,7 +5,7 @@
 //! one line, and started afresh, never silently lost.
 
 use crate::error::{Error, Result};
-use crate::report::write_atomic;
+use crate::files::write_atomic;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -33,18 +33,11 @@ pub struct State {
     pub lessons: BTreeMap<String, LessonProgress>,
 }
 
-/// The project's root: `PERFLAB_ROOT`, or where perflab was built from.
-pub fn root() -> PathBuf {
-    std::env::var_os("PERFLAB_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
-
 /// The state file: `PERFLAB_STATE`, or `.perflab-state.json` at the root.
 pub fn path() -> PathBuf {
     std::env::var_os("PERFLAB_STATE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".perflab-state.json"))
+        .unwrap_or_else(|| crate::files::root().join(".perflab-state.json"))
 }
 
 /// A loaded state, with a warning when the file was corrupt and has been set aside.
@@ -102,11 +95,14 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
 
 /// Loads the state, lets `f` change one lesson's progress, and saves it; returns the
 /// warning about a corrupt file, if there was one.
-pub fn update(lesson: &str, f: impl FnOnce(&mut LessonProgress)) -> Result<Option<String>> {
-    let path = path();
-    let mut loaded = load(&path)?;
+pub fn update(
+    path: &Path,
+    lesson: &str,
+    f: impl FnOnce(&mut LessonProgress),
+) -> Result<Option<String>> {
+    let mut loaded = load(path)?;
     f(loaded.state.lessons.entry(lesson.to_string()).or_default());
-    save(&path, &loaded.state)?;
+    save(path, &loaded.state)?;
     Ok(loaded.warning)
 }
 

@@ -3,14 +3,14 @@
 //! Correctness comes first: the candidate runs beside the lesson's reference variant at
 //! the same steps, and the first value off by more than the tolerance is reported with
 //! where it is, what was expected and what came out. Only a correct kernel is timed: it
-//! and the baseline run interleaved, and [`crate::grade`] turns the per-round ratios into
+//! and the baseline run interleaved, and [`crate::measure::grade`] turns the per-round ratios into
 //! a verdict with a confidence interval.
 
 use crate::error::{Error, Result};
-use crate::grade::{Grade, grade};
-use crate::lesson::{Lesson, Outcome, Prepared};
+use crate::lesson::{EXERCISE, Lesson, Outcome, Prepared};
 use crate::measure::calibrate;
-use crate::timing::Clock;
+use crate::measure::grade::{Grade, grade};
+use crate::measure::timing::Clock;
 
 /// A wrong answer: where, expected against got.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -143,20 +143,22 @@ pub fn check(
     Ok(Checked::Graded(steps, g))
 }
 
-/// The exercise compiled into this binary, as a [`Candidate`].
+/// The exercise registered in this binary (the variant [`EXERCISE`]), as a
+/// [`Candidate`].
 pub fn exercise(
     lesson: &dyn Lesson,
     prepared: &dyn Prepared,
     steps: usize,
     clock: &dyn Clock,
 ) -> Result<Outcome> {
-    prepared
-        .run_exercise(steps, clock)
-        .ok_or_else(|| Error::InvalidOption {
+    if !lesson.has_exercise_kernel() {
+        return Err(Error::InvalidOption {
             option: "lesson".into(),
             value: lesson.name().into(),
-            expected: "a lesson with an exercise".into(),
-        })
+            expected: "a lesson whose exercise is built into this binary".into(),
+        });
+    }
+    prepared.run(lesson.variant_index(EXERCISE)?, steps, clock, None)
 }
 
 /// The lines `perflab check` prints for a result.
@@ -172,8 +174,8 @@ pub fn explain(lesson: &dyn Lesson, prepared: &dyn Prepared, checked: &Checked) 
             g.line(),
             steps,
             names[scope.baseline].name,
-            crate::timing::format_seconds(median(&g.baseline)),
-            crate::timing::format_seconds(median(&g.kernel)),
+            crate::measure::timing::format_seconds(median(&g.baseline)),
+            crate::measure::timing::format_seconds(median(&g.kernel)),
         ),
     }
 }
@@ -185,5 +187,83 @@ fn median(v: &[f64]) -> f64 {
         0 => f64::NAN,
         n if n % 2 == 1 => v[n / 2],
         n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
+}
+
+/// How `perflab check` grades.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// Interleaved rounds of baseline and exercise.
+    pub rounds: u64,
+    /// Grade the exercise registered in this binary, without building it first.
+    pub no_build: bool,
+}
+
+/// Checks the student's exercise, as `perflab check` does: builds its binary and grades
+/// it there, or (`no_build`, in that binary) grades the registered kernel: correctness
+/// first, then speed against the target. A failed check is [`Exit`]`(1)`.
+pub fn command(
+    lesson: &dyn Lesson,
+    args: &CheckOptions,
+    clock: &dyn Clock,
+    state: &std::path::Path,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let info = crate::student::exercise::exercise_of(lesson)?;
+    if !args.no_build {
+        return crate::student::exercise::build_and_check(lesson, args.rounds);
+    }
+    let params = lesson.parse_params(
+        &info
+            .params
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )?;
+    let prepared = lesson.prepare(&params)?;
+    writeln!(
+        out,
+        "checking {} (target: {}× faster than {}) on {}",
+        info.file,
+        crate::measure::timing::sig4(info.target),
+        lesson.variants()[prepared.scope().baseline].name,
+        prepared.describe()
+    )?;
+    let candidate = |steps: usize, clock: &dyn crate::measure::timing::Clock| {
+        exercise(lesson, prepared.as_ref(), steps, clock)
+    };
+    let checked = check(
+        lesson,
+        prepared.as_ref(),
+        &candidate,
+        args.rounds as usize,
+        info.target,
+        clock,
+    )?;
+    writeln!(out, "{}", explain(lesson, prepared.as_ref(), &checked))?;
+    let (passed, speedup) = match &checked {
+        Checked::Graded(_, g) => (
+            g.verdict == crate::measure::grade::Verdict::Pass,
+            Some(g.speedup),
+        ),
+        Checked::Wrong(_) => (false, None),
+    };
+    crate::commands::warn(crate::student::state::update(state, lesson.name(), |p| {
+        p.checks += 1;
+        p.passed |= passed;
+        if let Some(s) = speedup {
+            p.best_speedup = Some(p.best_speedup.map_or(s, |b| b.max(s)));
+        }
+    })?);
+    if passed {
+        writeln!(out, "exercise passed: see `perflab progress`")?;
+        Ok(())
+    } else {
+        writeln!(
+            out,
+            "not passed yet: `perflab hint {}` for a hint",
+            lesson.name()
+        )?;
+        Err(crate::commands::Exit(1).into())
     }
 }

@@ -7,11 +7,15 @@
 //! all variants alike. A variant too slow to run in full within the time budget runs fewer
 //! steps; its rate and speedup are then per unit of work, and the table says so.
 
+pub mod grade;
+pub mod progress;
+pub mod timing;
+
 use crate::error::Result;
+use crate::lesson::params::Params;
 use crate::lesson::{Lesson, Prepared, VariantInfo, max_rel_error};
-use crate::params::Params;
-use crate::progress::Progress;
-use crate::timing::{Clock, Summary, autorange, ratio};
+use crate::measure::progress::Progress;
+use crate::measure::timing::{Clock, Summary, autorange, ratio};
 use std::collections::HashMap;
 
 /// How many steps a variant runs.

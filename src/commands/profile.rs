@@ -3,10 +3,10 @@
 //! (temp file, then rename) into one folder and returns the text to print.
 
 use crate::error::{Error, Result};
+use crate::files::write_atomic;
 use crate::lesson::{Lesson, Prepared};
+use crate::measure::timing::{RealClock, format_seconds};
 use crate::profile::{func, lines, lines_sampled, memory, sample};
-use crate::report::write_atomic;
-use crate::timing::{RealClock, format_seconds};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -251,4 +251,105 @@ pub fn diff(
     let svg = sample::differential(&folded[0], &folded[1], &title)?;
     p.write(&o.out, "diff.svg", &svg)?;
     Ok(p)
+}
+
+/// What `perflab profile` asks for: one variant (or two, for `diff`), which profilers,
+/// and how the output is ordered and sized.
+#[derive(Debug, Clone)]
+pub struct ProfileOptions {
+    /// Variant to profile (`None` with `diff`).
+    pub variant: Option<String>,
+    /// The function profiler.
+    pub functions: bool,
+    /// The line profiler.
+    pub lines: bool,
+    /// The run's memory.
+    pub memory: bool,
+    /// The sampling profiler.
+    pub flamegraph: bool,
+    /// Two variants for a differential flamegraph, A before and B after; empty for none.
+    pub diff: Vec<String>,
+    /// Folder for the files; `None`: reports/<lesson>/<variant> or …/diff-A-B.
+    pub out: Option<PathBuf>,
+    /// Order of the function table.
+    pub sort: func::SortKey,
+    /// Rows of the function and sampled-line tables.
+    pub top: u64,
+    /// Samples per second of CPU time for the sampling profiler.
+    pub frequency: i32,
+    /// Steps of each profiled run; `None`: what fits in `budget`.
+    pub steps: Option<u64>,
+    /// Seconds an unprofiled run may take, to choose the steps.
+    pub budget: f64,
+    /// `key=value` parameter overrides.
+    pub params: Vec<String>,
+}
+
+/// Profiles a variant (or diffs two), as `perflab profile` does; prints what it found and
+/// the files it wrote.
+pub fn command(
+    lesson: &dyn Lesson,
+    args: &ProfileOptions,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let named = args.variant.as_ref().or(args.diff.first());
+    let params = match named {
+        Some(v) => lesson.parse_params_for(&args.params, v)?,
+        None => lesson.parse_params(&args.params)?,
+    };
+    let prepared = lesson.prepare(&params)?;
+    let diff = match args.diff.as_slice() {
+        [a, b] => Some((
+            crate::commands::compare::in_scope(lesson, prepared.scope(), a)?,
+            crate::commands::compare::in_scope(lesson, prepared.scope(), b)?,
+        )),
+        _ => None,
+    };
+    let variant = match (&args.variant, diff) {
+        (Some(v), _) => lesson.variant_index(v)?,
+        (None, Some((a, _))) => a,
+        (None, None) => anyhow::bail!("give --variant V or --diff A B"),
+    };
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let leaf = match diff {
+            Some(_) => format!("diff-{}-{}", args.diff[0], args.diff[1]),
+            None => lesson.variants()[variant].name.to_string(),
+        };
+        Path::new("reports").join(lesson.name()).join(leaf)
+    });
+    // Fail on an unwritable folder before spending any time.
+    ready_folder(&dir)?;
+    let full = prepared.steps().max(1);
+    let steps_of = |v: usize| match args.steps {
+        Some(n) => Ok(((n as usize).min(full), (n as usize / 10).clamp(1, full))),
+        None => steps_for(prepared.as_ref(), v, args.budget),
+    };
+    let (steps, line_steps) = steps_of(variant)?;
+    let none = !(args.functions || args.lines || args.memory || args.flamegraph);
+    let options = Options {
+        functions: args.functions || none,
+        lines: args.lines || none,
+        memory: args.memory || none,
+        flamegraph: args.flamegraph || none,
+        sort: args.sort,
+        top: args.top as usize,
+        frequency: args.frequency,
+        steps,
+        line_steps,
+        out: dir,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let done = match diff {
+        Some((a, b)) => {
+            let steps = [steps, steps_of(b)?.0];
+            self::diff(lesson, prepared.as_ref(), [a, b], steps, &options)?
+        }
+        None => profile(lesson, prepared.as_ref(), variant, &options)?,
+    };
+    write!(out, "{}", done.text)?;
+    writeln!(out, "wrote:")?;
+    for f in &done.files {
+        writeln!(out, "  {}", f.display())?;
+    }
+    Ok(())
 }

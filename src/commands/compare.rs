@@ -1,0 +1,174 @@
+//! `compare`: variants of a lesson side by side, one table per topic, with the notes that
+//! explain it and the machine it ran on.
+
+use crate::commands::{Format, Timing, header};
+use crate::error::Error;
+use crate::inspect::machine::Machine;
+use crate::lesson::Lesson;
+use crate::measure::timing::Clock;
+use crate::measure::{Comparison, Entry, Plan, Steps, measure};
+use crate::report::{self, Flavour};
+use std::io::Write;
+
+/// What `compare` compares.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    /// Only these variants (the baseline is always measured); empty: all.
+    pub variants: Vec<String>,
+    /// `key=value` parameter overrides.
+    pub params: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// How long and how often each variant runs.
+    pub timing: Timing,
+}
+
+/// The variants to compare (all by default; the baseline always), in the lesson's order.
+pub fn plan(
+    lesson: &dyn Lesson,
+    scope: &crate::lesson::Scope,
+    only: &[String],
+    timing: &Timing,
+) -> anyhow::Result<Plan> {
+    let steps = if timing.full {
+        Steps::Full
+    } else {
+        Steps::Budget(timing.budget)
+    };
+    let mut chosen = vec![false; lesson.variants().len()];
+    for &v in &scope.variants {
+        chosen[v] = only.is_empty();
+    }
+    chosen[scope.baseline] = true;
+    for name in only {
+        chosen[in_scope(lesson, scope, name)?] = true;
+    }
+    Ok(Plan {
+        entries: (0..chosen.len())
+            .filter(|&v| chosen[v])
+            .map(|v| Entry::new(v, steps))
+            .collect(),
+        samples: timing.samples as usize,
+    })
+}
+
+/// The index of variant `name`, which must be in `scope` (the topic its run chose).
+pub fn in_scope(
+    lesson: &dyn Lesson,
+    scope: &crate::lesson::Scope,
+    name: &str,
+) -> Result<usize, Error> {
+    let v = lesson.variant_index(name)?;
+    if scope.variants.contains(&v) {
+        return Ok(v);
+    }
+    let own = lesson.topics().iter().find(|t| t.variants.contains(&name));
+    Err(Error::VariantNotInTopic {
+        lesson: lesson.name().to_string(),
+        variant: name.to_string(),
+        topic: scope.topic.map_or("", |t| t.name).to_string(),
+        valid: scope
+            .topic
+            .map(|t| t.variants.join(", "))
+            .unwrap_or_default(),
+        own: own.map_or("", |t| t.name).to_string(),
+    })
+}
+
+/// Measures one comparison of `lesson` at `params`: its chosen variants (all by default).
+pub fn compare_lesson(
+    lesson: &dyn Lesson,
+    params: &[String],
+    only: &[String],
+    timing: &Timing,
+    clock: &dyn Clock,
+) -> anyhow::Result<Comparison> {
+    let params = lesson.parse_params(params)?;
+    let prepared = lesson.prepare(&params)?;
+    let plan = plan(lesson, prepared.scope(), only, timing)?;
+    Ok(measure(lesson, &params, prepared.as_ref(), &plan, clock)?)
+}
+
+/// A comparison as a terminal table, with its notes and the machine.
+pub fn print_comparison(
+    c: &Comparison,
+    machine: &Machine,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    header(c, out)?;
+    let roof = crate::inspect::roofline::load();
+    writeln!(
+        out,
+        "{}",
+        report::table_with(c, Flavour::Terminal, roof.as_ref())
+    )?;
+    for n in report::notes(c) {
+        writeln!(out, "{n}")?;
+    }
+    if let (Some(_), Some(w)) = (&roof, c.work) {
+        writeln!(
+            out,
+            "of roofline: the FLOP/s reached over min(peak, {:.2} flops per byte × triad bandwidth) from `perflab machine`, on one core or all; above 100 % the data came from cache, not memory.",
+            w.flops / w.bytes
+        )?;
+    }
+    writeln!(out, "machine: {machine}")
+}
+
+/// The parameter sets a comparison runs at: the given one, or for a lesson with topics and
+/// none chosen, the topic of the first variant named, or else every topic in turn.
+pub fn topic_runs(lesson: &dyn Lesson, params: &[String], only: &[String]) -> Vec<Vec<String>> {
+    let own = only.first().and_then(|v| {
+        lesson
+            .topics()
+            .iter()
+            .find(|t| t.variants.contains(&v.as_str()))
+    });
+    match own {
+        Some(t) if !crate::lesson::names_topic(params) => {
+            let mut p = params.to_vec();
+            p.push(format!("topic={}", t.name));
+            vec![p]
+        }
+        _ => lesson.topic_runs(params),
+    }
+}
+
+/// Compares variants side by side, as `perflab compare` does: one table (or JSON object)
+/// per topic.
+pub fn compare(
+    lesson: &dyn Lesson,
+    args: &CompareOptions,
+    clock: &dyn Clock,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let machine = Machine::this();
+    let runs = topic_runs(lesson, &args.params, &args.variants);
+    let mut docs = Vec::new();
+    for (i, params) in runs.iter().enumerate() {
+        let c = compare_lesson(lesson, params, &args.variants, &args.timing, clock)?;
+        match args.format {
+            Format::Json => docs.push(report::json(&c, &machine)),
+            Format::Text => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                print_comparison(&c, &machine, out)?
+            }
+        }
+    }
+    // One comparison is one JSON object; a lesson's topics, an array of them.
+    match docs.as_slice() {
+        [] => {}
+        [one] => out.write_all(one.as_bytes())?,
+        many => writeln!(
+            out,
+            "[\n{}\n]",
+            many.iter()
+                .map(|d| d.trim_end())
+                .collect::<Vec<_>>()
+                .join(",\n")
+        )?,
+    }
+    Ok(())
+}

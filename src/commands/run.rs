@@ -1,0 +1,303 @@
+//! `run` and `timeit`: one variant, its time, rate and checksum, checked against the
+//! reference, with its speedup over a short run of the baseline beside it.
+
+use crate::commands::{Format, header};
+use crate::error::Error;
+use crate::inspect::machine::Machine;
+use crate::lesson::{Lesson, Watch};
+use crate::measure::progress::Progress;
+use crate::measure::timing::{Clock, format_rate, format_seconds, format_seconds_pm, sig4};
+use crate::measure::{Comparison, Entry, Given, Plan, Steps, measure, timeit};
+use crate::report;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What `run` runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Variant to run; `None`: the lesson's (or topic's) reference variant.
+    pub variant: Option<String>,
+    /// `key=value` parameter overrides.
+    pub params: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// Folder for colour-map PNGs of the state and an animated GIF.
+    pub snapshots: Option<PathBuf>,
+}
+
+/// What `timeit` times.
+#[derive(Debug, Clone)]
+pub struct TimeitOptions {
+    /// Variant to time.
+    pub variant: String,
+    /// `key=value` parameter overrides.
+    pub params: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// Timings to take (best of r).
+    pub repeat: u64,
+    /// Loops per timing; `None`: enough for 0.2 s.
+    pub number: Option<u64>,
+}
+
+/// Seconds the baseline may take in `run` and `timeit`, which report a speedup too.
+const BASELINE_BUDGET: f64 = 0.3;
+
+/// Runs a variant with a progress bar, writing snapshots if asked; returns its one run.
+fn run_watched(
+    lesson: &dyn Lesson,
+    prepared: &dyn crate::lesson::Prepared,
+    variant: usize,
+    snapshots: Option<&Path>,
+    clock: &dyn Clock,
+) -> anyhow::Result<(Given, Vec<PathBuf>)> {
+    let steps = prepared.steps();
+    let name = lesson.variants()[variant].name;
+    let progress = Progress::new(steps as u64, &format!("{} {name}", lesson.name()));
+    let mut written = Vec::new();
+    let outcome = match (snapshots, prepared.frame_every()) {
+        (Some(dir), Some(every)) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+            let mut frames = Vec::new();
+            let mut on_chunk =
+                |done: usize, frame: Option<crate::lesson::Frame>| -> crate::error::Result<()> {
+                    progress.set(done as u64);
+                    if let Some(f) = frame {
+                        let path = dir.join(format!("frame-{:03}.png", frames.len()));
+                        crate::files::write_atomic(&path, &crate::report::snapshot::png(&f)?)?;
+                        written.push(path);
+                        frames.push(f);
+                    }
+                    Ok(())
+                };
+            let mut watch = Watch {
+                chunk: every,
+                frames: true,
+                on_chunk: &mut on_chunk,
+            };
+            let o = prepared.run(variant, steps, clock, Some(&mut watch))?;
+            let gif = dir.join("animation.gif");
+            crate::files::write_atomic(&gif, &crate::report::snapshot::gif(&frames, 200)?)?;
+            written.push(gif);
+            o
+        }
+        (Some(_), None) => anyhow::bail!("lesson {} draws no snapshots", lesson.name()),
+        (None, _) if progress.is_visible() => {
+            let mut on_chunk = |done: usize, _| {
+                progress.set(done as u64);
+                Ok(())
+            };
+            let mut watch = Watch {
+                chunk: steps.div_ceil(100).max(1),
+                frames: false,
+                on_chunk: &mut on_chunk,
+            };
+            prepared.run(variant, steps, clock, Some(&mut watch))?
+        }
+        (None, _) => prepared.run(variant, steps, clock, None)?,
+    };
+    progress.finish();
+    Ok((
+        Given {
+            samples: vec![outcome.seconds],
+            values: outcome.values,
+        },
+        written,
+    ))
+}
+
+/// Measures `variant` (already run: `given`) beside a short run of the baseline, for its
+/// speedup and reference check; returns the comparison with only that variant's row.
+fn with_baseline(
+    lesson: &dyn Lesson,
+    params: &crate::lesson::params::Params,
+    prepared: &dyn crate::lesson::Prepared,
+    variant: usize,
+    steps: usize,
+    given: Given,
+    clock: &dyn Clock,
+) -> anyhow::Result<Comparison> {
+    let baseline = prepared.scope().baseline;
+    let mut entries = vec![Entry {
+        variant,
+        steps: Steps::Exactly(steps),
+        given: Some(given),
+    }];
+    if baseline != variant {
+        entries.push(Entry::new(baseline, Steps::Budget(BASELINE_BUDGET)));
+    }
+    let mut c = measure(
+        lesson,
+        params,
+        prepared,
+        &Plan {
+            entries,
+            samples: 3,
+        },
+        clock,
+    )?;
+    c.rows.truncate(1);
+    Ok(c)
+}
+
+/// Runs one variant once, as `perflab run` does.
+pub fn run(
+    lesson: &dyn Lesson,
+    args: &RunOptions,
+    clock: &dyn Clock,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let name = args.variant.as_deref().unwrap_or(lesson.reference());
+    let params = match &args.variant {
+        Some(v) => lesson.parse_params_for(&args.params, v)?,
+        // No variant named: the reference of the topic chosen, if any.
+        None => lesson.parse_params(&args.params)?,
+    };
+    let prepared = lesson.prepare(&params)?;
+    let variant = match args.variant {
+        Some(_) => lesson.variant_index(name)?,
+        None => prepared.scope().reference,
+    };
+    let (given, written) = run_watched(
+        lesson,
+        prepared.as_ref(),
+        variant,
+        args.snapshots.as_deref(),
+        clock,
+    )?;
+    let c = with_baseline(
+        lesson,
+        &params,
+        prepared.as_ref(),
+        variant,
+        prepared.steps(),
+        given,
+        clock,
+    )?;
+    let machine = Machine::this();
+    if args.format == Format::Json {
+        out.write_all(report::json(&c, &machine).as_bytes())?;
+        return Ok(());
+    }
+    header(&c, out)?;
+    let r = &c.rows[0];
+    writeln!(
+        out,
+        "  variant     {} — {}",
+        r.variant,
+        lesson.variants()[variant].what
+    )?;
+    writeln!(out, "  time        {}", format_seconds(r.seconds))?;
+    if let Some(rate) = r.units_per_second {
+        writeln!(out, "  rate        {}", format_rate(rate, c.unit))?;
+    }
+    if let (Some(s), Some(e)) = (r.speedup, r.speedup_spread) {
+        writeln!(
+            out,
+            "  speedup     {} ± {}× vs {} (per {})",
+            sig4(s),
+            sig4(e),
+            c.baseline,
+            c.unit.trim_end_matches('s')
+        )?;
+    }
+    writeln!(out, "  checksum    {:.10e} (sum of all values)", r.checksum)?;
+    let mark = if r.matches_reference {
+        "✓ matches"
+    } else {
+        "✗ differs from"
+    };
+    writeln!(
+        out,
+        "  check       {mark} {} (max-norm relative difference {:.1e}, tolerance {:.0e})",
+        c.reference, r.rel_error, c.tolerance
+    )?;
+    if let Some(e) = r.exact_error {
+        writeln!(
+            out,
+            "  exact       max-norm relative difference from the exact answer {e:.1e}"
+        )?;
+    }
+    if !written.is_empty() {
+        let dir = args.snapshots.as_deref().unwrap_or(Path::new("."));
+        writeln!(
+            out,
+            "  snapshots   {} PNGs and animation.gif in {}",
+            written.len() - 1,
+            dir.display()
+        )?;
+    }
+    writeln!(out, "  machine     {machine}")?;
+    Ok(())
+}
+
+/// Times one variant like IPython's `%timeit`, as `perflab timeit` does.
+pub fn time_it(
+    lesson: &dyn Lesson,
+    args: &TimeitOptions,
+    clock: &dyn Clock,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let params = lesson.parse_params_for(&args.params, &args.variant)?;
+    let prepared = lesson.prepare(&params)?;
+    let variant = lesson.variant_index(&args.variant)?;
+    let steps = prepared.steps();
+    let (loops, given) = timeit(
+        prepared.as_ref(),
+        variant,
+        steps,
+        args.repeat as usize,
+        args.number,
+        0.2,
+        clock,
+    )?;
+    let c = with_baseline(
+        lesson,
+        &params,
+        prepared.as_ref(),
+        variant,
+        steps,
+        given,
+        clock,
+    )?;
+    let machine = Machine::this();
+    if args.format == Format::Json {
+        let mut doc: serde_json::Value = serde_json::from_str(&report::json(&c, &machine))?;
+        doc["loops"] = loops.into();
+        doc["repeat"] = args.repeat.into();
+        out.write_all(format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+        return Ok(());
+    }
+    header(&c, out)?;
+    let r = &c.rows[0];
+    let best = r.samples.iter().copied().fold(f64::INFINITY, f64::min);
+    writeln!(
+        out,
+        "{} per loop (median ± MAD of {} runs, {loops} loop{} each); best of {}: {}",
+        format_seconds_pm(r.seconds, r.spread),
+        r.samples.len(),
+        if loops == 1 { "" } else { "s" },
+        r.samples.len(),
+        format_seconds(best)
+    )?;
+    let mut line = Vec::new();
+    if let Some(rate) = r.units_per_second {
+        line.push(format_rate(rate, c.unit));
+    }
+    if let (Some(s), Some(e)) = (r.speedup, r.speedup_spread) {
+        line.push(format!("{} ± {}× vs {}", sig4(s), sig4(e), c.baseline));
+    }
+    line.push(format!(
+        "{} {} {}",
+        if r.matches_reference {
+            "✓ matches"
+        } else {
+            "✗ differs from"
+        },
+        c.reference,
+        format_args!("({:.1e})", r.rel_error)
+    ));
+    writeln!(out, "{}", line.join(" · "))?;
+    writeln!(out, "machine: {machine}")?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! `tour`: every lesson (every topic of a lesson with topics) compared, its baseline and
+//! fastest variant profiled, and the whole written under `reports/`: Markdown and JSON
+//! tables, the profiles, and the page `index.html` with its charts.
+
+use crate::commands::compare::{compare_lesson, print_comparison};
+use crate::commands::{Timing, shown};
+use crate::error::Error;
+use crate::inspect::machine::Machine;
+use crate::lesson::Lesson;
+use crate::measure::progress::Progress;
+use crate::measure::timing::Clock;
+use crate::report;
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Where the tour writes and how long each variant runs.
+#[derive(Debug, Clone)]
+pub struct TourOptions {
+    /// Folder for the tables, profiles and page.
+    pub out: PathBuf,
+    /// How long and how often each variant runs.
+    pub timing: Timing,
+}
+
+/// Tours `lessons`, as `perflab tour` does.
+pub fn tour(
+    lessons: &[&'static dyn Lesson],
+    args: &TourOptions,
+    clock: &dyn Clock,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let machine = Machine::this();
+    std::fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
+    let mut index = format!("# perflab tour\n\nMachine: {machine}\n\n");
+    let mut written = Vec::new();
+    let mut sections = Vec::new();
+    // Each lesson, or each topic of a lesson with topics.
+    let runs: Vec<(&'static dyn Lesson, Vec<String>)> = lessons
+        .iter()
+        .flat_map(|l| l.topic_runs(&[]).into_iter().map(move |p| (*l, p)))
+        .collect();
+    let bar = Progress::new(runs.len() as u64, "tour");
+    for (done, (lesson, params)) in runs.iter().enumerate() {
+        let lesson = *lesson;
+        bar.set(done as u64);
+        let c = compare_lesson(lesson, params, &[], &args.timing, clock)
+            .with_context(|| format!("comparing the {} lesson {}", lesson.name(), shown(params)))?;
+        print_comparison(&c, &machine, out)?;
+        writeln!(out)?;
+        let dir = args.out.join(c.key());
+        let md = report::markdown(&c, &machine);
+        for (name, body) in [
+            ("compare.md", md.clone()),
+            ("compare.json", report::json(&c, &machine)),
+        ] {
+            let path = dir.join(name);
+            crate::files::write_atomic(&path, body.as_bytes())?;
+            written.push(path);
+        }
+        index.push_str(&md);
+        index.push('\n');
+        // Sampled and instrumented profiles of the baseline and the fastest variant, for
+        // the page's links.
+        let mut links = Vec::new();
+        let prepared = lesson.prepare(&lesson.parse_params(params)?)?;
+        let mut profiled = vec![c.baseline];
+        if let Some(f) = c.fastest().map(|r| r.variant)
+            && f != c.baseline
+        {
+            profiled.push(f);
+        }
+        for name in profiled {
+            let v = lesson.variant_index(name)?;
+            let (steps, line_steps) =
+                crate::commands::profile::steps_for(prepared.as_ref(), v, 0.3)?;
+            let options = crate::commands::profile::Options {
+                functions: true,
+                lines: false,
+                memory: false,
+                flamegraph: true,
+                sort: crate::profile::func::SortKey::Cumtime,
+                top: 20,
+                frequency: 1000,
+                steps,
+                line_steps,
+                out: dir.join(name),
+                command: format!("perflab tour (profile of {} {name})", c.key()),
+            };
+            let done = crate::commands::profile::profile(lesson, prepared.as_ref(), v, &options)?;
+            for file in done.files {
+                let leaf = file.file_name().and_then(|f| f.to_str()).unwrap_or("");
+                if [
+                    "flamegraph.svg",
+                    "functions.svg",
+                    "functions.txt",
+                    "annotated.html",
+                    "profile.pb",
+                ]
+                .contains(&leaf)
+                    || leaf.starts_with("callgrind.out.")
+                {
+                    links.push((
+                        format!("{}/{name}/{leaf}", c.key()),
+                        format!("{name}: {leaf}"),
+                    ));
+                }
+                written.push(file);
+            }
+        }
+        let (section, charts) = crate::report::html::lesson_section(&c, &links)?;
+        for (file, svg) in charts {
+            let path = args.out.join(file);
+            crate::files::write_atomic(&path, svg.as_bytes())?;
+            written.push(path);
+        }
+        sections.push(section);
+    }
+    bar.finish();
+    let path = args.out.join("index.html");
+    crate::files::write_atomic(
+        &path,
+        crate::report::html::page(&sections, &machine).as_bytes(),
+    )?;
+    written.push(path);
+    let path = args.out.join("tour.md");
+    crate::files::write_atomic(&path, index.as_bytes())?;
+    written.push(path);
+    for p in written {
+        writeln!(out, "wrote {}", p.display())?;
+    }
+    Ok(())
+}

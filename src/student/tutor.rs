@@ -1,0 +1,222 @@
+//! `tutor`: a walk through a lesson, step by step. Each step shows a short text, then runs
+//! real code — a run, a comparison, a profile, the heap, the machine code — and shows its
+//! results, printing first the command that does the same.
+
+use crate::commands::compare::{CompareOptions, compare};
+use crate::commands::profile::{self, ProfileOptions};
+use crate::commands::run::{RunOptions, run};
+use crate::commands::{Format, Timing, shown, warn};
+use crate::error::Error;
+use crate::lesson::Lesson;
+use crate::measure::timing::Clock;
+use std::io::{BufRead, Write};
+
+/// Where a tutor walk starts, and how.
+#[derive(Debug, Clone, Default)]
+pub struct TutorOptions {
+    /// First step to show (1-based); `None`: the first.
+    pub step: Option<u64>,
+    /// Run every step without waiting for Enter.
+    pub no_pause: bool,
+    /// `key=value` overrides applied in every step.
+    pub params: Vec<String>,
+}
+
+/// Prints `text` wrapped at 88 columns, paragraph by paragraph.
+pub fn wrapped(text: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 88 {
+            writeln!(out, "{line}")?;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Walks through `lesson` from `args.step`, as `perflab tutor` does; between steps it
+/// waits for Enter on `input` (end of input goes on, `q` stops), and records the steps
+/// seen in the progress file `state`.
+pub fn tutor(
+    lesson: &dyn Lesson,
+    args: &TutorOptions,
+    clock: &dyn Clock,
+    input: &mut dyn BufRead,
+    state: &std::path::Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    use crate::lesson::Action;
+    let steps = lesson.steps();
+    anyhow::ensure!(
+        !steps.is_empty(),
+        "lesson {} has no tutor steps",
+        lesson.name()
+    );
+    let first = args.step.unwrap_or(1) as usize;
+    if first > steps.len() {
+        return Err(Error::InvalidOption {
+            option: "--step".into(),
+            value: first.to_string(),
+            expected: format!("1 to {}", steps.len()),
+        }
+        .into());
+    }
+    // Check the extra parameters once, before any step runs.
+    lesson.parse_params(&args.params)?;
+    let with = |own: &[&str]| -> Vec<String> {
+        own.iter()
+            .map(|s| s.to_string())
+            .chain(args.params.iter().cloned())
+            .collect()
+    };
+    for (i, step) in steps.iter().enumerate().skip(first - 1) {
+        writeln!(
+            out,
+            "\n━━ {} — step {} of {}: {} ━━",
+            lesson.title(),
+            i + 1,
+            steps.len(),
+            step.title
+        )?;
+        wrapped(step.text, out)?;
+        writeln!(out)?;
+        match step.action {
+            Action::Read => {}
+            Action::Run { variant, params } => {
+                writeln!(
+                    out,
+                    "$ perflab run {} --variant {variant} {}",
+                    lesson.name(),
+                    shown(&with(params))
+                )?;
+                let run_args = RunOptions {
+                    variant: Some(variant.to_string()),
+                    params: with(params),
+                    format: Format::Text,
+                    snapshots: None,
+                };
+                run(lesson, &run_args, clock, out)?;
+            }
+            Action::Compare { variants, params } => {
+                writeln!(
+                    out,
+                    "$ perflab compare {} --variants {} --samples 3 --budget 0.3 {}",
+                    lesson.name(),
+                    variants.join(","),
+                    shown(&with(params))
+                )?;
+                let compare_args = CompareOptions {
+                    variants: variants.iter().map(|v| v.to_string()).collect(),
+                    params: with(params),
+                    format: Format::Text,
+                    timing: Timing {
+                        samples: 3,
+                        budget: 0.3,
+                        full: false,
+                    },
+                };
+                compare(lesson, &compare_args, clock, out)?;
+            }
+            Action::Asm { variants } => {
+                for v in variants {
+                    writeln!(
+                        out,
+                        "$ perflab asm {} --variant {v} --summary",
+                        lesson.name()
+                    )?;
+                    let i = lesson.variant_index(v)?;
+                    match crate::inspect::asm::disassemble(lesson.kernel_address(i)) {
+                        Ok(listing) => {
+                            writeln!(out, "{}", listing.summary())?;
+                            if !listing.calls.is_empty() {
+                                writeln!(out, "calls: {}", listing.calls.join(", "))?;
+                            }
+                        }
+                        Err(e) => writeln!(out, "({e})")?,
+                    }
+                }
+            }
+            Action::Memory { variants, params } => {
+                let owned = with(params);
+                writeln!(out, "$ (the heap of one run of each, {})", shown(&owned))?;
+                let parsed = match variants.first() {
+                    Some(v) => lesson.parse_params_for(&owned, v)?,
+                    None => lesson.parse_params(&owned)?,
+                };
+                let prepared = lesson.prepare(&parsed)?;
+                let item = prepared.scope().unit.split('-').next().unwrap_or("unit");
+                let steps = prepared.steps();
+                for v in variants {
+                    let i = lesson.variant_index(v)?;
+                    let (outcome, mem) =
+                        crate::profile::memory::record(std::time::Duration::from_millis(2), || {
+                            prepared.run(i, steps, clock, None)
+                        });
+                    outcome?;
+                    let above = (mem.peak - mem.start) as f64;
+                    writeln!(
+                        out,
+                        "{v:>10}: peak {}B above the start, {:.1} bytes per {item}; {} allocations",
+                        crate::measure::timing::format_si(above),
+                        above / prepared.units_per_step().max(1) as f64,
+                        mem.allocations
+                    )?;
+                }
+            }
+            Action::Profile {
+                variant,
+                params,
+                steps,
+            } => {
+                writeln!(
+                    out,
+                    "$ perflab profile {} --variant {variant} --functions --lines --steps {steps} {}",
+                    lesson.name(),
+                    shown(&with(params))
+                )?;
+                let profile_args = ProfileOptions {
+                    variant: Some(variant.to_string()),
+                    functions: true,
+                    lines: true,
+                    memory: false,
+                    flamegraph: false,
+                    diff: Vec::new(),
+                    out: None,
+                    sort: crate::profile::func::SortKey::Cumtime,
+                    top: 10,
+                    frequency: 1000,
+                    steps: Some(steps),
+                    budget: 2.0,
+                    params: with(params),
+                };
+                profile::command(lesson, &profile_args, out)?;
+            }
+        }
+        warn(crate::student::state::update(state, lesson.name(), |p| {
+            p.steps_seen.insert(i + 1);
+        })?);
+        if !args.no_pause && i + 1 < steps.len() {
+            write!(out, "\n[Enter: next step · q then Enter: stop] ")?;
+            out.flush()?;
+            let mut answer = String::new();
+            // End of input counts as "go on", so a piped tutor runs to the end.
+            if input.read_line(&mut answer)? > 0 && answer.trim() == "q" {
+                writeln!(
+                    out,
+                    "stopped; `perflab tutor {} --step {}` goes on from here",
+                    lesson.name(),
+                    i + 2
+                )?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
