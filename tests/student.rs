@@ -159,7 +159,7 @@ fn check_builds_the_exercise_binary_then_runs_it() {
     script(
         &release.join("diffusion-exercise"),
         format!(
-            "echo \"$0 $@\" > '{}'\necho '✓ correct'\nexit 1\n",
+            "echo \"$@\" > '{}'\necho '✓ correct'\nexit 1\n",
             ran.display()
         ),
     );
