@@ -381,17 +381,38 @@ fn snapshots_are_pngs_every_outtime_and_a_gif() {
             "frame-004.png"
         ]
     );
-    let first = image::open(snaps.join("frame-000.png")).unwrap().to_rgb8();
-    assert_eq!(first.width() % 42, 0);
-    assert_eq!(first.width(), first.height());
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(snaps.join("frame-000.png")).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgb).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    let first = perflab::report::snapshot::Picture {
+        width: info.width as usize,
+        height: info.height as usize,
+        rgb,
+    };
+    assert_eq!(first.width % 42, 0);
+    assert_eq!(first.width, first.height);
     // Corners are the boundary (0: viridis' first colour); the peaks (1) its last.
     let lo = colorous::VIRIDIS.eval_continuous(0.0);
     let hi = colorous::VIRIDIS.eval_continuous(1.0);
-    assert_eq!(first.get_pixel(0, 0).0, [lo.r, lo.g, lo.b]);
-    let k = first.width() / 42;
-    assert_eq!(first.get_pixel(11 * k, 11 * k).0, [hi.r, hi.g, hi.b]);
-    let gif = image::open(snaps.join("animation.gif")).unwrap();
-    assert_eq!(gif.width(), first.width());
+    assert_eq!(first.pixel(0, 0), [lo.r, lo.g, lo.b]);
+    let k = first.width / 42;
+    assert_eq!(first.pixel(11 * k, 11 * k), [hi.r, hi.g, hi.b]);
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut gif = options
+        .read_info(std::fs::File::open(snaps.join("animation.gif")).unwrap())
+        .unwrap();
+    assert_eq!(gif.width() as usize, first.width);
+    let mut frames = 0;
+    while let Some(f) = gif.read_next_frame().unwrap() {
+        assert_eq!(f.delay, 20, "200 ms a frame");
+        frames += 1;
+    }
+    assert_eq!(frames, 5);
 
     // A snapshot folder that cannot be made: exit 2, and no frames anywhere.
     std::fs::write(dir.path().join("file"), b"").unwrap();
