@@ -1,7 +1,7 @@
 //! Criterion benches: one group per registered lesson, every variant at every size the
 //! lesson lists (`Spec::sizes`). Throughput is in the lesson's units of work, so criterion
 //! reports e.g. cell-updates per second. A variant too slow for a full run at a size runs
-//! the steps that fit in `BUDGET` seconds (calibrated as `perflab compare` does).
+//! the steps that fit in `BUDGET` seconds (calibrated as `cargo perflab compare` does).
 //!
 //! A lesson with topics (idioms) measures each topic's variants at each size, with the
 //! topic chosen by its `topic` parameter.

@@ -2,14 +2,24 @@
 //! speedups, checks and tables, whatever the machine is doing.
 #![allow(clippy::ptr_arg)] // kernels take the state type, Vec<f64>
 
+use perflab::commands::compare::{CompareOptions, compare};
+use perflab::commands::run::{RunOptions, TimeitOptions, run, time_it};
+use perflab::commands::{Format, Timing};
 use perflab::lesson::params::{Kind, ParamSpec, Params};
-use perflab::lesson::{Lesson, Problem, Size, Spec, Variant, VariantInfo};
+use perflab::lesson::{Exercise, ExerciseInfo, Lesson, Problem, Size, Spec, Variant, VariantInfo};
 use perflab::measure::timing::FakeClock;
 use perflab::measure::{Entry, Plan, Steps, measure};
 use perflab::report::{self, Flavour};
 use std::time::Duration;
 
 static CLOCK: FakeClock = FakeClock::new();
+
+/// The tests share the fake clock that the kernels advance: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 struct Counter {
     steps: usize,
@@ -53,64 +63,91 @@ fn wrong(_: &Counter, s: &mut Vec<f64>, steps: usize) {
     count(s, steps, true);
 }
 
-static FAKE: Spec<Counter> = Spec {
-    name: "fake",
-    title: "Fake",
-    summary: "A lesson whose costs are scripted.",
-    unit: "widgets",
-    params: &[ParamSpec {
-        name: "steps",
-        default: "1000",
-        help: "steps",
-        kind: Kind::POSITIVE,
-    }],
-    variants: &[
-        Variant {
-            info: VariantInfo {
-                name: "slow",
-                what: "100 µs a step",
+macro_rules! fake {
+    ($name:ident, $exercise:expr) => {
+        static $name: Spec<Counter> = Spec {
+            name: "fake",
+            title: "Fake",
+            summary: "A lesson whose costs are scripted.",
+            unit: "widgets",
+            params: &[ParamSpec {
+                name: "steps",
+                default: "1000",
+                help: "steps",
+                kind: Kind::POSITIVE,
+            }],
+            variants: &[
+                Variant {
+                    info: VariantInfo {
+                        name: "slow",
+                        what: "100 µs a step",
+                    },
+                    kernel: slow,
+                    tolerance: None,
+                },
+                Variant {
+                    info: VariantInfo {
+                        name: "fast",
+                        what: "4 µs a step",
+                    },
+                    kernel: fast,
+                    tolerance: None,
+                },
+                Variant {
+                    info: VariantInfo {
+                        name: "wrong",
+                        what: "fast and wrong",
+                    },
+                    kernel: wrong,
+                    tolerance: None,
+                },
+            ],
+            baseline: "slow",
+            reference: "fast",
+            topics: &[],
+            tolerance: 1e-12,
+            sizes: &[Size {
+                name: "default",
+                params: &[],
+            }],
+            setup: |p: &Params| {
+                Ok(Counter {
+                    steps: p.real("steps") as usize,
+                })
             },
-            kernel: slow,
-            tolerance: None,
-        },
-        Variant {
-            info: VariantInfo {
-                name: "fast",
-                what: "4 µs a step",
-            },
-            kernel: fast,
-            tolerance: None,
-        },
-        Variant {
-            info: VariantInfo {
-                name: "wrong",
-                what: "fast and wrong",
-            },
-            kernel: wrong,
-            tolerance: None,
-        },
-    ],
-    baseline: "slow",
-    reference: "fast",
-    topics: &[],
-    tolerance: 1e-12,
-    sizes: &[Size {
-        name: "default",
+            steps: &[],
+            exercise: $exercise,
+            work: None,
+            parallel: &[],
+        };
+    };
+}
+
+fake!(FAKE, None);
+fake!(
+    WITH_EXERCISE,
+    Some(Exercise::new(ExerciseInfo {
+        file: "lessons/fake/exercise.rs",
+        start: "",
+        target: 10.0,
         params: &[],
-    }],
-    setup: |p: &Params| {
-        Ok(Counter {
-            steps: p.real("steps") as usize,
-        })
-    },
-    steps: &[],
-    exercise: None,
-    work: None,
-    parallel: &[],
-};
+        hints: &["one"],
+    }))
+);
+fake!(
+    WRONG_EXERCISE,
+    Some(Exercise::new(ExerciseInfo {
+        file: "lessons/fake/exercise.rs",
+        start: "",
+        target: 10.0,
+        params: &[],
+        hints: &["one"],
+    }))
+);
 
 #[test]
 fn measurements_are_exact_on_a_fake_clock() {
+    let _one = serial();
     let params = FAKE.parse_params(&[]).unwrap();
     let prepared = FAKE.prepare(&params).unwrap();
     // slow needs 0.1 s for the full 1000 steps: a 0.05 s budget halves it.
@@ -159,4 +196,110 @@ fn measurements_are_exact_on_a_fake_clock() {
         report::summary_line(&c).unwrap(),
         "fast ran 25.00 ± 0.000 times faster than slow"
     );
+}
+
+fn text(f: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()>) -> String {
+    let mut out = Vec::new();
+    f(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn commands_print_what_they_measured() {
+    let _one = serial();
+    let ran = text(|out| {
+        let options = RunOptions {
+            variant: Some("fast".into()),
+            ..RunOptions::default()
+        };
+        run(&FAKE, &options, &CLOCK, out)
+    });
+    assert!(ran.starts_with("Fake (fake) — 1000 steps\n"), "{ran}");
+    assert!(ran.contains("  time        4.000 ms\n"), "{ran}");
+    assert!(ran.contains("  rate        250.0 M widgets/s\n"), "{ran}");
+    assert!(
+        ran.contains("  speedup     25.00 ± 0.000× vs slow"),
+        "{ran}"
+    );
+    assert!(ran.contains("✓ matches fast"), "{ran}");
+
+    let timed = text(|out| {
+        let options = TimeitOptions {
+            variant: "wrong".into(),
+            params: vec!["steps=100".into()],
+            format: Format::Text,
+            repeat: 3,
+            number: Some(2),
+        };
+        time_it(&FAKE, &options, &CLOCK, out)
+    });
+    // 100 steps of 2 µs, two loops a timing: 200 µs a loop.
+    assert!(
+        timed
+            .contains("wrong: 200.0 µs ± 0.000 µs per loop (median ± MAD of 3 runs, 2 loops each)"),
+        "{timed}"
+    );
+    assert!(timed.contains("✗ differs from fast"), "{timed}");
+
+    let compared = text(|out| {
+        let options = CompareOptions {
+            variants: vec!["fast".into()],
+            format: Format::Json,
+            timing: Timing {
+                samples: 3,
+                budget: 1.0,
+                full: false,
+            },
+            ..CompareOptions::default()
+        };
+        compare(&FAKE, &options, &CLOCK, out)
+    });
+    let doc: serde_json::Value = serde_json::from_str(&compared).unwrap();
+    let rows = doc["variants"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["slow", "fast"], "the baseline is always measured");
+    assert_eq!(rows[1]["speedup"].as_f64().unwrap().round(), 25.0);
+
+    let listed = text(|out| perflab::commands::list::list(&[&FAKE], out));
+    assert!(listed.contains("    fast   4 µs a step\n"), "{listed}");
+    assert!(listed.contains("steps=1000"), "{listed}");
+}
+
+#[test]
+fn the_students_kernel_is_one_more_variant_where_it_is_registered() {
+    let _one = serial();
+    assert!(!WITH_EXERCISE.has_exercise_kernel());
+    assert!(WITH_EXERCISE.variant_index("exercise").is_err());
+    WITH_EXERCISE.set_exercise(fast);
+    WRONG_EXERCISE.set_exercise(wrong);
+    assert!(WITH_EXERCISE.has_exercise_kernel());
+    assert_eq!(WITH_EXERCISE.variant_index("exercise").unwrap(), 3);
+    let options = CompareOptions {
+        variants: vec!["exercise".into()],
+        format: Format::Text,
+        timing: Timing {
+            samples: 3,
+            budget: 1.0,
+            full: false,
+        },
+        ..CompareOptions::default()
+    };
+    let right = text(|out| compare(&WITH_EXERCISE, &options, &CLOCK, out));
+    let row = right.lines().find(|l| l.contains("exercise")).unwrap();
+    assert!(row.contains("25.00") && row.contains('✓'), "{right}");
+    // A wrong exercise is marked wrong in the table, as any variant is.
+    let wrong = text(|out| compare(&WRONG_EXERCISE, &options, &CLOCK, out));
+    let row = wrong.lines().find(|l| l.contains("exercise")).unwrap();
+    assert!(row.contains("✗ 5.0e-4"), "{wrong}");
+    let ran = text(|out| {
+        let options = RunOptions {
+            variant: Some("exercise".into()),
+            ..RunOptions::default()
+        };
+        run(&WRONG_EXERCISE, &options, &CLOCK, out)
+    });
+    assert!(ran.contains("✗ differs from fast"), "{ran}");
 }

@@ -142,7 +142,7 @@ fn the_shipped_exercise_is_correct_but_fails_the_speed_target() {
     assert!(!progress.lessons["diffusion"].passed);
 }
 
-/// `perflab check` without `--no-build` builds the exercise's binary with cargo, then
+/// `cargo perflab check` without `--no-build` builds the exercise's binary with cargo, then
 /// runs it. Here "cargo" is a script that records its arguments, and the "built" binary a
 /// script that records its own and answers as a failed check does.
 #[test]
@@ -237,6 +237,18 @@ fn tutor_runs_every_step_of_every_lesson() {
             assert!(
                 out.contains(&format!("step {k} of {n}")),
                 "step {k} missing:\n{out}"
+            );
+        }
+        // Each command the tutor shows runs as typed (here: parses, through the binary).
+        for line in out
+            .lines()
+            .filter_map(|l| l.strip_prefix("$ cargo perflab "))
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let o = perflab(&[&words[..], &["--help"]].concat(), dir.path(), &state);
+            assert!(
+                o.status.success(),
+                "the tutor printed `cargo perflab {line}`, which fails"
             );
         }
     }
@@ -351,4 +363,91 @@ fn one_save_triggers_one_recheck() {
     assert!(!perflab::student::watch::is_source(Path::new(
         "lessons/.perflab-tmp.rs"
     )));
+}
+
+/// Every command that names the variant `exercise` builds the exercise's own binary with
+/// the real cargo and runs there: run, timeit, compare, profile (every profiler), asm
+/// and a differential profile, as a student types them.
+#[test]
+fn the_exercise_is_a_variant_of_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let small = ["--param", "dx=0.5", "--param", "runtime=1"];
+    let reports = dir.path().join("reports");
+    let out = reports.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["run", "diffusion", "--variant", "exercise"],
+        vec![
+            "timeit",
+            "diffusion",
+            "--variant",
+            "exercise",
+            "-r",
+            "2",
+            "-n",
+            "1",
+        ],
+        vec![
+            "compare",
+            "diffusion",
+            "--variants",
+            "fused,exercise",
+            "--samples",
+            "2",
+        ],
+        vec![
+            "profile",
+            "diffusion",
+            "--variant",
+            "exercise",
+            "--steps",
+            "20",
+            "--out",
+            out,
+        ],
+        vec![
+            "profile",
+            "diffusion",
+            "--diff",
+            "nested",
+            "exercise",
+            "--budget",
+            "0.3",
+            "--out",
+            out,
+        ],
+        vec!["asm", "diffusion", "--variant", "exercise", "--summary"],
+    ];
+    for case in cases {
+        let mut args = case.clone();
+        // The differential flamegraph samples: it runs the default size for 0.3 s.
+        if case[0] != "asm" && !case.contains(&"--diff") {
+            args.extend(small);
+        }
+        let o = perflab(&args, dir.path(), &state);
+        let (stdout, stderr) = (text(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}: {stderr}\n{stdout}", case.join(" "));
+        assert!(
+            stderr.contains("building your exercise"),
+            "{}: {stderr}",
+            case.join(" ")
+        );
+        match case[0] {
+            "run" => assert!(
+                stdout.contains("variant     exercise") && stdout.contains("✓ matches"),
+                "{stdout}"
+            ),
+            "timeit" | "compare" => assert!(
+                stdout.contains("exercise") && stdout.contains('✓'),
+                "{stdout}"
+            ),
+            "asm" => assert!(stdout.contains("exercise::run"), "{stdout}"),
+            _ => assert!(stdout.contains("wrote:"), "{stdout}"),
+        }
+    }
+    // The line profiler saw the exercise's own lines.
+    let lines = std::fs::read_to_string(reports.join("lines.txt")).unwrap();
+    assert!(lines.contains("for _ in 0..steps"), "{lines}");
+    let functions = std::fs::read_to_string(reports.join("functions.txt")).unwrap();
+    assert!(functions.contains("exercise::run"), "{functions}");
 }

@@ -1,13 +1,13 @@
 //! Your exercise: make this diffusion kernel at least 5× faster than `nested`, and keep
-//! its answer. `perflab check diffusion` builds it, checks it against the reference, and
-//! times it beside `nested` (`perflab hint diffusion` when you are stuck; `perflab reset
+//! its answer. `cargo perflab check diffusion` builds it, checks it against the reference, and
+//! times it beside `nested` (`cargo perflab hint diffusion` when you are stuck; `cargo perflab reset
 //! diffusion` brings this file back as it was).
 //!
 //! It starts as a correct but slow kernel: the grid copied into a vector of rows, a
 //! laplacian grid filled in one pass and added in a second, an index (and a bounds check)
 //! for every access.
 //!
-//! TODO, one idea at a time, running `perflab check diffusion` after each:
+//! TODO, one idea at a time, running `cargo perflab check diffusion` after each:
 //! 1. work on the flat `rho` vector directly: row `i` is `rho[i * n..(i + 1) * n]`;
 //! 2. compute each new value from the old grid in one pass, into a second buffer, and swap
 //!    the buffers instead of keeping a laplacian;

@@ -1,5 +1,5 @@
 //! `diffusion`: the 2-D diffusion lesson as its own binary (`diffusion compare` is
-//! `perflab compare diffusion`).
+//! `cargo perflab compare diffusion`).
 
 perflab::tracking_allocator!();
 

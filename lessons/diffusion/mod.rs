@@ -82,7 +82,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Profile: where does the time go?",
-        text: "Before changing code, find the hot spot. The function profiler shows that all of nested's time is in `step`; the line profiler splits `step` by statement, with the memory each line allocates; functions.svg draws the call tree as a flamegraph. (300 steps, to keep the line profiler short; `perflab profile diffusion --variant nested` adds the sampled profile, which sees the optimised code without changing it.)",
+        text: "Before changing code, find the hot spot. The function profiler shows that all of nested's time is in `step`; the line profiler splits `step` by statement, with the memory each line allocates; functions.svg draws the call tree as a flamegraph. (300 steps, to keep the line profiler short; `cargo perflab profile diffusion --variant nested` adds the sampled profile, which sees the optimised code without changing it.)",
         action: Action::Profile {
             variant: "nested",
             params: &[],
@@ -115,7 +115,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least 5× faster than `nested`. `perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `perflab hint diffusion` reveals one hint at a time; `perflab watch diffusion` re-checks every time you save; `perflab reset diffusion` restores the file; `perflab progress` shows how far you are.",
+        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least 5× faster than `nested`. `cargo perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `cargo perflab hint diffusion` reveals one hint at a time; `cargo perflab watch diffusion` re-checks every time you save; `cargo perflab reset diffusion` restores the file; `cargo perflab progress` shows how far you are.",
         action: Action::Read,
     },
 ];

@@ -1,12 +1,12 @@
 //! Your exercise: compute `out[i] = a[i]² + b[i]² + 2·a[i]·b[i]` at least 10× faster than
-//! the `temporaries` variant, with the same bits. `perflab check fusion` builds it, checks
-//! it against the reference and times it beside `temporaries` (`perflab hint fusion` when
-//! you are stuck; `perflab reset fusion` brings this file back as it was).
+//! the `temporaries` variant, with the same bits. `cargo perflab check fusion` builds it, checks
+//! it against the reference and times it beside `temporaries` (`cargo perflab hint fusion` when
+//! you are stuck; `cargo perflab reset fusion` brings this file back as it was).
 //!
 //! It starts as NumPy evaluates the expression: one whole-array operation at a time, each
 //! into a new array.
 //!
-//! TODO, one idea at a time, running `perflab check fusion` after each:
+//! TODO, one idea at a time, running `cargo perflab check fusion` after each:
 //! 1. count how many times each line reads and writes n values;
 //! 2. compute each result in one pass, straight into `out`, with no temporary arrays;
 //! 3. keep the order of operations `a * a + b * b + 2.0 * a * b`, so the bits match.

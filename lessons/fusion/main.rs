@@ -1,5 +1,5 @@
 //! `fusion`: the temporaries lesson as its own binary (`fusion compare` is
-//! `perflab compare fusion`).
+//! `cargo perflab compare fusion`).
 
 perflab::tracking_allocator!();
 

@@ -49,7 +49,7 @@ pub static LESSON: Spec<Fusion> = Spec {
         hints: &[
             "Count the passes over memory. Each line of the starting kernel reads one or two arrays of n values and writes a new one: five full sweeps and four temporaries, where one read of a and b and one write of the result would do.",
             "Compute each result from a[i] and b[i] in one loop and write it straight into `out`: `for ((o, a), b) in out.iter_mut().zip(&p.a).zip(&p.b) { *o = a * a + b * b + 2.0 * a * b; }`. Keep that order of operations: the check wants the same bits.",
-            "Past the target? The loop is bound by memory bandwidth: threads help only as far as the memory bus has room. Try rayon's par_chunks_mut on `out` with blocks of about 64 Ki values, and compare with `perflab machine`'s triad figure.",
+            "Past the target? The loop is bound by memory bandwidth: threads help only as far as the memory bus has room. Try rayon's par_chunks_mut on `out` with blocks of about 64 Ki values, and compare with `cargo perflab machine`'s triad figure.",
         ],
     })),
 };
@@ -220,7 +220,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Threads on a memory-bound loop",
-        text: "The fused loop reads 16 bytes and writes 8 for 6 flops: it waits on memory, not on arithmetic. More threads help only while the memory bus has room; `perflab machine` measures that room (its triad figure), and compare's roofline columns show how close each variant gets.",
+        text: "The fused loop reads 16 bytes and writes 8 for 6 flops: it waits on memory, not on arithmetic. More threads help only while the memory bus has room; `cargo perflab machine` measures that room (its triad figure), and compare's roofline columns show how close each variant gets.",
         action: Action::Compare {
             variants: &["fused", "threads1", "threads2", "parallel"],
             params: &[],
@@ -236,7 +236,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/fusion/exercise.rs: a correct kernel that builds four temporary arrays. Make it at least 10× faster than `temporaries` on 10 million values. `perflab check fusion` rebuilds it, checks its answer and times it beside `temporaries`; `perflab hint fusion` gives one hint at a time.",
+        text: "Open lessons/fusion/exercise.rs: a correct kernel that builds four temporary arrays. Make it at least 10× faster than `temporaries` on 10 million values. `cargo perflab check fusion` rebuilds it, checks its answer and times it beside `temporaries`; `cargo perflab hint fusion` gives one hint at a time.",
         action: Action::Read,
     },
 ];

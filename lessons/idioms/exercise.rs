@@ -1,14 +1,14 @@
 //! Your exercise: the first n Taylor coefficients of exp (1/k!) and of sin (0 for even k,
 //! ±1/k! for odd k), exp's first, at least 20× faster than the `recursive` variant, with
-//! the same bits. `perflab check idioms` builds it, checks it against the reference and
-//! times it beside `recursive` (`perflab hint idioms` when you are stuck; `perflab reset
+//! the same bits. `cargo perflab check idioms` builds it, checks it against the reference and
+//! times it beside `recursive` (`cargo perflab hint idioms` when you are stuck; `cargo perflab reset
 //! idioms` brings this file back as it was).
 //!
 //! It starts as the tutorial's code: every coefficient calls a factorial that recurses
 //! all the way down to 0! again.
 //!
-//! TODO, one idea at a time, running `perflab check idioms` after each:
-//! 1. profile it (`perflab profile idioms --variant recursive --functions --steps 1`) and
+//! TODO, one idea at a time, running `cargo perflab check idioms` after each:
+//! 1. profile it (`cargo perflab profile idioms --variant recursive --functions --steps 1`) and
 //!    count the calls of factorial;
 //! 2. compute each factorial once, from the one before it;
 //! 3. keep the rounding: k! is `k as f64 * (k − 1)!` from 0! = 1.0, and a coefficient is

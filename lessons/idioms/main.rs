@@ -1,5 +1,5 @@
 //! `idioms`: the idioms lesson as its own binary (`idioms compare` is
-//! `perflab compare idioms`).
+//! `cargo perflab compare idioms`).
 
 perflab::tracking_allocator!();
 

@@ -44,7 +44,7 @@ pub static LESSON: Spec<Idioms> = Spec {
         target: 20.0,
         params: &["topic=taylor"],
         hints: &[
-            "Profile first: `perflab profile idioms --variant recursive --functions --steps 1` shows how many times factorial runs for 500 terms of each series, and that almost all of them are recursive. Each term recomputes every factorial below it from scratch.",
+            "Profile first: `cargo perflab profile idioms --variant recursive --functions --steps 1` shows how many times factorial runs for 500 terms of each series, and that almost all of them are recursive. Each term recomputes every factorial below it from scratch.",
             "Keep the factorials you have already computed: k! is k × (k−1)!, so a table (or just the previous value) turns 188 000 calls into 1 000 multiplications. Multiply in the same order, `k as f64 * previous`, starting from 0! = 1.0, and the bits match the reference.",
             "Past the target? The division 1.0 / k! is the slowest instruction left; the series also need only one table of factorials, shared by both.",
         ],
@@ -352,7 +352,7 @@ impl Problem for Idioms {
 pub const STEPS: &[Step] = &[
     Step {
         title: "Seven small programs",
-        text: "This lesson is not one kernel but seven small programs, each a topic: `--param topic=squares` (or counting, queue, insert, hoisting, taylor, powers) picks one, and `perflab compare idioms` with no topic runs them all. In each, the variants give the same answer; only the idiom changes.",
+        text: "This lesson is not one kernel but seven small programs, each a topic: `--param topic=squares` (or counting, queue, insert, hoisting, taylor, powers) picks one, and `cargo perflab compare idioms` with no topic runs them all. In each, the variants give the same answer; only the idiom changes.",
         action: Action::Read,
     },
     Step {
@@ -429,7 +429,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/idioms/exercise.rs: the Taylor coefficients by recursive factorials, as in the tutorial. Make them at least 20× faster than `recursive` at 500 terms, with the same bits. `perflab check idioms` rebuilds, checks and times it; `perflab hint idioms` gives one hint at a time.",
+        text: "Open lessons/idioms/exercise.rs: the Taylor coefficients by recursive factorials, as in the tutorial. Make them at least 20× faster than `recursive` at 500 terms, with the same bits. `cargo perflab check idioms` rebuilds, checks and times it; `cargo perflab hint idioms` gives one hint at a time.",
         action: Action::Read,
     },
 ];

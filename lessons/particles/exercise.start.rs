@@ -1,12 +1,12 @@
 //! Your exercise: make this particle kernel at least 100× faster than `objects`, and keep
-//! its answer. `perflab check particles` builds it, checks it against the reference and
-//! times it beside `objects` (`perflab hint particles` when you are stuck; `perflab reset
+//! its answer. `cargo perflab check particles` builds it, checks it against the reference and
+//! times it beside `objects` (`cargo perflab hint particles` when you are stuck; `cargo perflab reset
 //! particles` brings this file back as it was).
 //!
 //! It starts in the shape of the book's first tuning: a Vec of structs, each particle
 //! running all of its steps before the next particle starts.
 //!
-//! TODO, one idea at a time, running `perflab check particles` after each:
+//! TODO, one idea at a time, running `cargo perflab check particles` after each:
 //! 1. look at the loop order: what does each step of one particle wait for?
 //! 2. keep x, y and timestep·ang_speed in three flat arrays;
 //! 3. write the step as one loop over those slices, so the compiler can use SIMD.

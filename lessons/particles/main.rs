@@ -1,5 +1,5 @@
 //! `particles`: the particle simulator lesson as its own binary (`particles compare` is
-//! `perflab compare particles`).
+//! `cargo perflab compare particles`).
 
 perflab::tracking_allocator!();
 

@@ -291,7 +291,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Look at the machine code",
-        text: "The book counts bytecode instructions with `dis` to see what each line costs the interpreter. Here the compiler's output is the thing to read: `perflab asm particles --variant V` prints a kernel's machine code, marking the packed SIMD instructions (▶, several values per instruction) and the scalar ones (·). `objects` is thousands of instructions of lookups, calls and allocations; `structs` is a short loop of scalar operations, one particle at a time; `typed` uses ymm/zmm registers, 4 or 8 particles per instruction.",
+        text: "The book counts bytecode instructions with `dis` to see what each line costs the interpreter. Here the compiler's output is the thing to read: `cargo perflab asm particles --variant typed` prints a kernel's machine code, marking the packed SIMD instructions (▶, several values per instruction) and the scalar ones (·). `objects` is thousands of instructions of lookups, calls and allocations; `structs` does its work in `evolve` (the `--callees` lines), one particle at a time: scalar operations, and xmm pairs holding one particle's x and y; `typed` works on ymm registers, 4 particles per instruction.",
         action: Action::Asm {
             variants: &["objects", "structs", "typed"],
         },
@@ -322,7 +322,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/particles/exercise.rs: a correct kernel in the `structs` shape, with TODOs. Make it at least 100× faster than `objects`. `perflab check particles` rebuilds it, checks its answer and times it beside `objects`; `perflab hint particles` gives one hint at a time.",
+        text: "Open lessons/particles/exercise.rs: a correct kernel in the `structs` shape, with TODOs. Make it at least 100× faster than `objects`. `cargo perflab check particles` rebuilds it, checks its answer and times it beside `objects`; `cargo perflab hint particles` gives one hint at a time.",
         action: Action::Read,
     },
 ];

@@ -27,7 +27,7 @@ enum Command {
     List,
     /// Run one variant once: time, rate, checksum, check against the reference.
     Run {
-        /// Lesson name (see `perflab list`).
+        /// Lesson name (see `cargo perflab list`).
         lesson: String,
         #[command(flatten)]
         args: RunArgs,
@@ -250,6 +250,9 @@ struct AsmArgs {
     /// Only the summary, without the listing.
     #[arg(long)]
     summary: bool,
+    /// Also every function of the program's own that the kernel calls, directly or not.
+    #[arg(long)]
+    callees: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -448,7 +451,7 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
             if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
                 return ExitCode::from(*code);
             }
-            // A closed pipe (`perflab list | head`) is not an error worth reporting.
+            // A closed pipe (`cargo perflab list | head`) is not an error worth reporting.
             if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             {
@@ -527,6 +530,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             let options = inspect::AsmOptions {
                 variant: args.variant,
                 summary: args.summary,
+                callees: args.callees,
             };
             inspect::asm(find(&lesson)?, &options, out)
         }

@@ -108,7 +108,7 @@ pub fn print_comparison(
     if let (Some(_), Some(w)) = (&roof, c.work) {
         writeln!(
             out,
-            "of roofline: the FLOP/s reached over min(peak, {:.2} flops per byte × triad bandwidth) from `perflab machine`, on one core or all; above 100 % the data came from cache, not memory.",
+            "of roofline: the FLOP/s reached over min(peak, {:.2} flops per byte × triad bandwidth) from `cargo perflab machine`, on one core or all; above 100 % the data came from cache, not memory.",
             w.flops / w.bytes
         )?;
     }
@@ -134,7 +134,7 @@ pub fn topic_runs(lesson: &dyn Lesson, params: &[String], only: &[String]) -> Ve
     }
 }
 
-/// Compares variants side by side, as `perflab compare` does: one table (or JSON object)
+/// Compares variants side by side, as `cargo perflab compare` does: one table (or JSON object)
 /// per topic.
 pub fn compare(
     lesson: &dyn Lesson,

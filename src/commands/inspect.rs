@@ -10,29 +10,62 @@ pub struct AsmOptions {
     pub variant: String,
     /// Only the summary, without the listing.
     pub summary: bool,
+    /// Also every function of the program's own that the kernel calls, directly or not.
+    pub callees: bool,
 }
 
-/// A variant's machine code, as `perflab asm` does.
+/// Functions `--callees` shows at most.
+const MOST_CALLEES: usize = 24;
+
+/// A variant's machine code, as `cargo perflab asm` does: its kernel (and with `callees`
+/// the program's functions it calls), each with a summary of its instructions.
 pub fn asm(lesson: &dyn Lesson, args: &AsmOptions, out: &mut dyn Write) -> anyhow::Result<()> {
     let v = lesson.variant_index(&args.variant)?;
-    let listing = crate::inspect::asm::disassemble(lesson.kernel_address(v))?;
-    if !args.summary {
+    let listings = crate::inspect::asm::disassemble_tree(
+        lesson.kernel_address(v),
+        args.callees,
+        MOST_CALLEES,
+    )?;
+    for (i, listing) in listings.iter().enumerate() {
+        if !args.summary {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "{} — ▶z/▶y/▶x: packed SIMD on zmm/ymm/xmm registers (8/4/2 doubles at once); ·: scalar floating point\n",
+                listing.name
+            )?;
+            write!(out, "{}", listing.text)?;
+            writeln!(out)?;
+        }
+        summarise(listing, out)?;
+    }
+    if listings.len() > 1 {
+        let sum =
+            |f: fn(&crate::inspect::asm::Listing) -> usize| listings.iter().map(f).sum::<usize>();
         writeln!(
             out,
-            "{} — ▶z/▶y/▶x: packed SIMD on zmm/ymm/xmm registers (8/4/2 doubles at once); ·: scalar floating point\n",
-            listing.name
+            "in all, {} functions: {} instructions; packed SIMD: {}; scalar floating-point: {}",
+            listings.len(),
+            sum(|l| l.instructions),
+            sum(|l| l.packed.iter().sum()),
+            sum(|l| l.scalar)
         )?;
-        write!(out, "{}", listing.text)?;
-        writeln!(out)?;
-    }
-    writeln!(out, "{}", listing.summary())?;
-    if !listing.calls.is_empty() {
-        writeln!(out, "calls: {}", listing.calls.join(", "))?;
     }
     Ok(())
 }
 
-/// This machine's bandwidth and peak flops, measured once and kept, as `perflab machine`
+/// A listing's summary line and the functions it calls.
+fn summarise(listing: &crate::inspect::asm::Listing, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", listing.summary())?;
+    if !listing.calls.is_empty() {
+        writeln!(out, "  calls: {}", listing.calls.join(", "))?;
+    }
+    Ok(())
+}
+
+/// This machine's bandwidth and peak flops, measured once and kept, as `cargo perflab machine`
 /// does; `again` measures anew.
 pub fn machine(again: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     use crate::inspect::roofline;

@@ -4,7 +4,7 @@
 use crate::lesson::Lesson;
 use std::io::Write;
 
-/// Lists `all` lessons, as `perflab list` does.
+/// Lists `all` lessons, as `cargo perflab list` does.
 pub fn list(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<()> {
     for lesson in all {
         writeln!(

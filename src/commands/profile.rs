@@ -1,4 +1,4 @@
-//! Profiling one variant of a lesson: what `perflab profile` does. Each profiler gets a
+//! Profiling one variant of a lesson: what `cargo perflab profile` does. Each profiler gets a
 //! run of its own, so that none measures another's overhead; each writes its files whole
 //! (temp file, then rename) into one folder and returns the text to print.
 
@@ -253,7 +253,7 @@ pub fn diff(
     Ok(p)
 }
 
-/// What `perflab profile` asks for: one variant (or two, for `diff`), which profilers,
+/// What `cargo perflab profile` asks for: one variant (or two, for `diff`), which profilers,
 /// and how the output is ordered and sized.
 #[derive(Debug, Clone)]
 pub struct ProfileOptions {
@@ -285,7 +285,7 @@ pub struct ProfileOptions {
     pub params: Vec<String>,
 }
 
-/// Profiles a variant (or diffs two), as `perflab profile` does; prints what it found and
+/// Profiles a variant (or diffs two), as `cargo perflab profile` does; prints what it found and
 /// the files it wrote.
 pub fn command(
     lesson: &dyn Lesson,

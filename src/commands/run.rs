@@ -140,7 +140,7 @@ fn with_baseline(
     Ok(c)
 }
 
-/// Runs one variant once, as `perflab run` does.
+/// Runs one variant once, as `cargo perflab run` does.
 pub fn run(
     lesson: &dyn Lesson,
     args: &RunOptions,
@@ -231,7 +231,7 @@ pub fn run(
     Ok(())
 }
 
-/// Times one variant like IPython's `%timeit`, as `perflab timeit` does.
+/// Times one variant like IPython's `%timeit`, as `cargo perflab timeit` does.
 pub fn time_it(
     lesson: &dyn Lesson,
     args: &TimeitOptions,
@@ -273,7 +273,8 @@ pub fn time_it(
     let best = r.samples.iter().copied().fold(f64::INFINITY, f64::min);
     writeln!(
         out,
-        "{} per loop (median ± MAD of {} runs, {loops} loop{} each); best of {}: {}",
+        "{}: {} per loop (median ± MAD of {} runs, {loops} loop{} each); best of {}: {}",
+        r.variant,
         format_seconds_pm(r.seconds, r.spread),
         r.samples.len(),
         if loops == 1 { "" } else { "s" },

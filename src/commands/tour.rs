@@ -23,7 +23,7 @@ pub struct TourOptions {
     pub timing: Timing,
 }
 
-/// Tours `lessons`, as `perflab tour` does.
+/// Tours `lessons`, as `cargo perflab tour` does.
 pub fn tour(
     lessons: &[&'static dyn Lesson],
     args: &TourOptions,
@@ -32,7 +32,7 @@ pub fn tour(
 ) -> anyhow::Result<()> {
     let machine = Machine::this();
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
-    let mut index = format!("# perflab tour\n\nMachine: {machine}\n\n");
+    let mut index = format!("# cargo perflab tour\n\nMachine: {machine}\n\n");
     let mut written = Vec::new();
     let mut sections = Vec::new();
     // Each lesson, or each topic of a lesson with topics.
@@ -85,7 +85,7 @@ pub fn tour(
                 steps,
                 line_steps,
                 out: dir.join(name),
-                command: format!("perflab tour (profile of {} {name})", c.key()),
+                command: format!("cargo perflab tour (profile of {} {name})", c.key()),
             };
             let done = crate::commands::profile::profile(lesson, prepared.as_ref(), v, &options)?;
             for file in done.files {

@@ -1,4 +1,4 @@
-//! `perflab asm`: the machine code of a kernel, as `dis` shows Python's bytecode. It reads
+//! `cargo perflab asm`: the machine code of a kernel, as `dis` shows Python's bytecode. It reads
 //! the running binary's own symbol table (object), finds the function a variant's kernel
 //! pointer lands in, and disassembles it (iced-x86). Each instruction that works on
 //! several values at once (packed SIMD on xmm, ymm or zmm registers) is marked, and a
@@ -74,21 +74,104 @@ fn kind(mnemonic: &str) -> (bool, bool) {
     (fp_packed || int_packed, scalar)
 }
 
+/// This program's own code, read once: its symbols, where it is loaded, and its global
+/// offset table.
+struct Binary {
+    data: Vec<u8>,
+    bias: i64,
+    symbols: Vec<(u64, u64, String)>,
+}
+
+impl Binary {
+    fn this() -> Result<Binary> {
+        if !cfg!(target_arch = "x86_64") {
+            return Err(fail("asm reads x86-64 code only"));
+        }
+        let exe = std::env::current_exe().map_err(|e| fail(e.to_string()))?;
+        let data = std::fs::read(&exe).map_err(|e| Error::io("read", &exe, e))?;
+        let file = object::File::parse(&*data).map_err(|e| fail(e.to_string()))?;
+        let bias = load_bias(&file, &exe)?;
+        let symbols = text_symbols(&file);
+        Ok(Binary {
+            bias,
+            symbols,
+            data,
+        })
+    }
+
+    /// The symbol containing the file address `at`.
+    fn symbol_at(&self, at: u64) -> Option<&(u64, u64, String)> {
+        self.symbols
+            .iter()
+            .find(|s| s.0 <= at && at < s.0 + s.1.max(1))
+    }
+}
+
 /// Disassembles the function of this binary that contains `address` (a function pointer
 /// taken at run time).
 pub fn disassemble(address: usize) -> Result<Listing> {
-    if !cfg!(target_arch = "x86_64") {
-        return Err(fail("perflab asm reads x86-64 code only"));
+    let binary = Binary::this()?;
+    let at = (address as i64 - binary.bias) as u64;
+    Ok(listing(&binary, at)?.0)
+}
+
+/// The part of a function's path that its own code shares: the lesson's module for a
+/// lesson's kernel (`perflab::lessons::particles::`), else its crate (`diffusion_exercise::`
+/// for an exercise). `--callees` follows calls within it: the kernel's own helpers, not
+/// the standard library, the profilers' bookkeeping or other crates.
+fn home(name: &str) -> String {
+    let name = name.trim_start_matches('<');
+    let parts: Vec<&str> = name.split("::").collect();
+    let keep = if name.starts_with("perflab::lessons::") {
+        3
+    } else {
+        1
+    };
+    format!("{}::", parts[..keep.min(parts.len())].join("::"))
+}
+
+/// Disassembles the function containing `address` and, with `callees`, every function of
+/// the kernel's own code (its [`home`]) that it calls, directly or through them (others are
+/// named in `calls` but not followed), kernel first, each once, at most `limit`.
+pub fn disassemble_tree(address: usize, callees: bool, limit: usize) -> Result<Vec<Listing>> {
+    let binary = Binary::this()?;
+    let start = (address as i64 - binary.bias) as u64;
+    let mut done: Vec<u64> = Vec::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut out = Vec::new();
+    let mut within = None;
+    while let Some(at) = queue.pop_front() {
+        let Some(symbol) = binary.symbol_at(at) else {
+            continue;
+        };
+        if done.contains(&symbol.0) || out.len() >= limit {
+            continue;
+        }
+        done.push(symbol.0);
+        let (l, targets) = listing(&binary, at)?;
+        let prefix = within.get_or_insert_with(|| home(&l.name)).clone();
+        out.push(l);
+        if callees {
+            for t in targets {
+                if let Some(s) = binary.symbol_at(t)
+                    && demangled(&s.2).trim_start_matches('<').starts_with(&prefix)
+                {
+                    queue.push_back(t);
+                }
+            }
+        }
     }
-    let exe = std::env::current_exe().map_err(|e| fail(e.to_string()))?;
-    let data = std::fs::read(&exe).map_err(|e| Error::io("read", &exe, e))?;
-    let file = object::File::parse(&*data).map_err(|e| fail(e.to_string()))?;
-    let bias = load_bias(&file, &exe)?;
-    let symbols = text_symbols(&file);
-    let file_address = (address as i64 - bias) as u64;
-    let symbol = symbols
-        .iter()
-        .find(|s| s.0 <= file_address && file_address < s.0 + s.1)
+    Ok(out)
+}
+
+/// The listing of the function containing the file address `at`, and the file addresses
+/// of the functions it calls directly.
+fn listing(binary: &Binary, at: u64) -> Result<(Listing, Vec<u64>)> {
+    let file = object::File::parse(&*binary.data).map_err(|e| fail(e.to_string()))?;
+    let symbols = &binary.symbols;
+    let symbol = binary
+        .symbol_at(at)
+        .filter(|s| at < s.0 + s.1)
         .ok_or_else(|| fail("the kernel's symbol is not in the symbol table (stripped binary?)"))?;
     let (file_start, size, raw) = (symbol.0, symbol.1, symbol.2.clone());
     let section = file
@@ -100,9 +183,10 @@ pub fn disassemble(address: usize) -> Result<Listing> {
         .map_err(|e| fail(e.to_string()))?
         .ok_or_else(|| fail("the kernel's bytes are outside its section"))?;
     let name = demangled(&raw);
-    let got = got_entries(&file, &symbols);
+    let got = got_entries(&file, symbols);
     // Registers loaded with a GOT entry, for `call reg`.
     let mut held: Vec<(Register, String)> = Vec::new();
+    let mut targets = Vec::new();
 
     let mut decoder = Decoder::with_ip(64, code, file_start, DecoderOptions::NONE);
     let mut formatter = IntelFormatter::new();
@@ -143,10 +227,11 @@ pub fn disassemble(address: usize) -> Result<Listing> {
         let callee = match (ins.flow_control(), ins.op0_kind()) {
             (FlowControl::Call, OpKind::NearBranch64) => {
                 let target = ins.near_branch64();
-                symbols
-                    .iter()
-                    .find(|s| s.0 <= target && target < s.0 + s.1.max(1))
-                    .map(|s| demangled(&s.2))
+                let found = binary.symbol_at(target).map(|s| demangled(&s.2));
+                if found.is_some() && !targets.contains(&target) {
+                    targets.push(target);
+                }
+                found
             }
             (FlowControl::IndirectCall, OpKind::Register) => held
                 .iter()
@@ -174,7 +259,7 @@ pub fn disassemble(address: usize) -> Result<Listing> {
             ins.ip() - file_start
         );
     }
-    Ok(listing)
+    Ok((listing, targets))
 }
 
 /// The global offset table's entries that dynamic relocations fill with a function's
@@ -271,7 +356,23 @@ impl Listing {
 
 #[cfg(test)]
 mod tests {
-    use super::kind;
+    use super::{home, kind};
+
+    #[test]
+    fn callees_are_followed_within_the_kernels_own_code() {
+        assert_eq!(
+            home("perflab::lessons::particles::variants::structs::run"),
+            "perflab::lessons::particles::"
+        );
+        assert_eq!(
+            home("diffusion_exercise::exercise::run"),
+            "diffusion_exercise::"
+        );
+        assert_eq!(
+            home("<perflab::lessons::fusion::Fusion as perflab::lesson::Problem>::initial"),
+            "perflab::lessons::fusion::"
+        );
+    }
 
     #[test]
     fn mnemonics_sort_into_packed_and_scalar() {

@@ -1,4 +1,4 @@
-//! `perflab machine`: this machine's limits, measured once and kept, so that every
+//! `cargo perflab machine`: this machine's limits, measured once and kept, so that every
 //! comparison can say how close each variant gets to them (the roofline model).
 //!
 //! - Memory bandwidth: the STREAM triad `a[i] = b[i] + s·c[i]` over arrays far larger
@@ -20,7 +20,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// What `perflab machine` measured.
+/// What `cargo perflab machine` measured.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Roofline {
     /// The machine, in words (CPU, cores, memory, OS).

@@ -107,14 +107,14 @@ pub struct Variant<P: Problem> {
 pub enum Action {
     /// Nothing: the text is the step.
     Read,
-    /// Runs one variant, as `perflab run` does, with these `key=value` overrides.
+    /// Runs one variant, as `cargo perflab run` does, with these `key=value` overrides.
     Run {
         /// The variant.
         variant: &'static str,
         /// Parameter overrides (a smaller problem where the variant is slow).
         params: &'static [&'static str],
     },
-    /// Compares variants side by side, as `perflab compare` does.
+    /// Compares variants side by side, as `cargo perflab compare` does.
     Compare {
         /// The variants; empty for all of them.
         variants: &'static [&'static str],
@@ -122,7 +122,7 @@ pub enum Action {
         params: &'static [&'static str],
     },
     /// Shows how many instructions each variant's kernel has, and how many of them are
-    /// packed SIMD, as `perflab asm --summary` does.
+    /// packed SIMD, as `cargo perflab asm <lesson> --variant V --summary --callees` does.
     Asm {
         /// The variants.
         variants: &'static [&'static str],
@@ -134,7 +134,7 @@ pub enum Action {
         /// Parameter overrides.
         params: &'static [&'static str],
     },
-    /// Profiles a variant with the function and line profilers, as `perflab profile`
+    /// Profiles a variant with the function and line profilers, as `cargo perflab profile`
     /// does, for this many steps.
     Profile {
         /// The variant.
@@ -163,13 +163,13 @@ pub struct Step {
 pub struct ExerciseInfo {
     /// The student's file, relative to the project's root.
     pub file: &'static str,
-    /// The file as shipped: correct, slow, with TODO guidance (`perflab reset` restores it).
+    /// The file as shipped: correct, slow, with TODO guidance (`cargo perflab reset` restores it).
     pub start: &'static str,
     /// Speedup over the lesson's baseline that passes.
     pub target: f64,
-    /// Parameter overrides of the size `perflab check` grades at.
+    /// Parameter overrides of the size `cargo perflab check` grades at.
     pub params: &'static [&'static str],
-    /// Hints, revealed one at a time by `perflab hint`.
+    /// Hints, revealed one at a time by `cargo perflab hint`.
     pub hints: &'static [&'static str],
 }
 
@@ -358,7 +358,7 @@ pub trait Lesson: Sync {
     /// The tolerance variant number `variant` is held to (the lesson's, unless it has its
     /// own).
     fn tolerance_of(&self, variant: usize) -> f64;
-    /// Where variant number `variant`'s kernel function is in memory (for `perflab asm`).
+    /// Where variant number `variant`'s kernel function is in memory (for `cargo perflab asm`).
     fn kernel_address(&self, variant: usize) -> usize;
     /// Bench sizes.
     fn sizes(&self) -> &'static [Size];
@@ -565,7 +565,7 @@ impl<P: Problem> Lesson for Spec<P> {
         if self.exercise_kernel().is_some() {
             all.push(VariantInfo {
                 name: EXERCISE,
-                what: "your kernel, from the file the exercise names (`perflab hint` helps)",
+                what: "your kernel, from the file the exercise names (`cargo perflab hint` helps)",
             });
         }
         all

@@ -8,7 +8,7 @@
 //! - [`sample`]: pprof's sampling profiler: flamegraphs, `profile.pb`, differential
 //!   flamegraphs; tables and annotated source for the sampled line profile.
 //! - [`lines_sampled`]: the sampled line profile (instruction pointers → source lines).
-//! - [`run`]: profiling a lesson variant with any of them (`perflab profile`).
+//! - [`run`]: profiling a lesson variant with any of them (`cargo perflab profile`).
 //! - [`ticks`]: the profilers' clock.
 
 pub mod alloc;

@@ -205,13 +205,13 @@ pub fn page(sections: &[String], machine: &Machine) -> String {
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
-         <title>perflab tour</title><style>\
+         <title>cargo perflab tour</title><style>\
          body{{font-family:sans-serif;margin:2em;max-width:1600px;color:#222}}\
          table{{border-collapse:collapse;margin:1em 0}} th,td{{border:1px solid #ccc;padding:.25em .6em}}\
          th{{background:#f3f3f3}} td.n{{text-align:right;font-variant-numeric:tabular-nums}}\
          td.what{{font-size:.85em;color:#555;max-width:38em}} .bad{{color:#b00}}\
          .charts img{{max-width:48%;margin-right:1%;border:1px solid #eee}} .note{{color:#555;font-size:.9em}}\
-         </style></head><body>\n<h1>perflab tour</h1>\n<p>Machine: {machine}. Every figure below was measured on it, in one run; bars are \
+         </style></head><body>\n<h1>cargo perflab tour</h1>\n<p>Machine: {machine}. Every figure below was measured on it, in one run; bars are \
          grey where a variant did not match the reference.</p>\n",
         machine = escape(&machine.to_string()),
     );

@@ -39,7 +39,7 @@ pub fn table(c: &Comparison, flavour: Flavour) -> String {
 }
 
 /// The comparison table, with each variant's GFLOP/s and share of its roofline bound
-/// when the machine has been measured (`perflab machine`) and the lesson gives its work.
+/// when the machine has been measured (`cargo perflab machine`) and the lesson gives its work.
 pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> String {
     let with_exact = c.rows.iter().any(|r| r.exact_error.is_some());
     let with_peak = c.rows.iter().any(|r| r.peak_bytes.is_some());

@@ -1,4 +1,4 @@
-//! `perflab check`: is the student's kernel right, and is it fast enough?
+//! `cargo perflab check`: is the student's kernel right, and is it fast enough?
 //!
 //! Correctness comes first: the candidate runs beside the lesson's reference variant at
 //! the same steps, and the first value off by more than the tolerance is reported with
@@ -117,7 +117,7 @@ pub fn speed(
     Ok((steps, grade(b, k, target, 0.95)))
 }
 
-/// What `perflab check` found.
+/// What `cargo perflab check` found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Checked {
     /// The answer is wrong; nothing was timed.
@@ -161,7 +161,7 @@ pub fn exercise(
     prepared.run(lesson.variant_index(EXERCISE)?, steps, clock, None)
 }
 
-/// The lines `perflab check` prints for a result.
+/// The lines `cargo perflab check` prints for a result.
 pub fn explain(lesson: &dyn Lesson, prepared: &dyn Prepared, checked: &Checked) -> String {
     let names = lesson.variants();
     let scope = prepared.scope();
@@ -190,7 +190,7 @@ fn median(v: &[f64]) -> f64 {
     }
 }
 
-/// How `perflab check` grades.
+/// How `cargo perflab check` grades.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
     /// Interleaved rounds of baseline and exercise.
@@ -199,7 +199,7 @@ pub struct CheckOptions {
     pub no_build: bool,
 }
 
-/// Checks the student's exercise, as `perflab check` does: builds its binary and grades
+/// Checks the student's exercise, as `cargo perflab check` does: builds its binary and grades
 /// it there, or (`no_build`, in that binary) grades the registered kernel: correctness
 /// first, then speed against the target. A failed check is [`Exit`]`(1)`.
 pub fn command(
@@ -256,12 +256,12 @@ pub fn command(
         }
     })?);
     if passed {
-        writeln!(out, "exercise passed: see `perflab progress`")?;
+        writeln!(out, "exercise passed: see `cargo perflab progress`")?;
         Ok(())
     } else {
         writeln!(
             out,
-            "not passed yet: `perflab hint {}` for a hint",
+            "not passed yet: `cargo perflab hint {}` for a hint",
             lesson.name()
         )?;
         Err(crate::commands::Exit(1).into())

@@ -112,7 +112,7 @@ pub fn build_and_check(lesson: &dyn Lesson, rounds: u64) -> anyhow::Result<()> {
     )
 }
 
-/// Shows the hints revealed so far and one more, as `perflab hint` does, counting them
+/// Shows the hints revealed so far and one more, as `cargo perflab hint` does, counting them
 /// in the progress file `state`.
 pub fn hint(lesson: &dyn Lesson, state: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let info = exercise_of(lesson)?;

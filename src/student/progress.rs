@@ -7,7 +7,7 @@ use crate::lesson::Lesson;
 use crate::measure::timing::sig4;
 use std::io::Write;
 
-/// Each of `all` lessons' progress, as `perflab progress` shows it, from the progress
+/// Each of `all` lessons' progress, as `cargo perflab progress` shows it, from the progress
 /// file `state`.
 pub fn progress(
     all: &[&'static dyn Lesson],

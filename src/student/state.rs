@@ -17,9 +17,9 @@ pub struct LessonProgress {
     pub steps_seen: BTreeSet<usize>,
     /// Hints revealed so far.
     pub hints_shown: usize,
-    /// Whether the exercise has passed `perflab check`.
+    /// Whether the exercise has passed `cargo perflab check`.
     pub passed: bool,
-    /// The best speedup over the baseline that `perflab check` measured.
+    /// The best speedup over the baseline that `cargo perflab check` measured.
     pub best_speedup: Option<f64>,
     /// Checks run.
     pub checks: u32,

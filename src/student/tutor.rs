@@ -3,6 +3,7 @@
 //! results, printing first the command that does the same.
 
 use crate::commands::compare::{CompareOptions, compare};
+use crate::commands::inspect::{AsmOptions, asm};
 use crate::commands::profile::{self, ProfileOptions};
 use crate::commands::run::{RunOptions, run};
 use crate::commands::{Format, Timing, shown, warn};
@@ -41,7 +42,7 @@ pub fn wrapped(text: &str, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Walks through `lesson` from `args.step`, as `perflab tutor` does; between steps it
+/// Walks through `lesson` from `args.step`, as `cargo perflab tutor` does; between steps it
 /// waits for Enter on `input` (end of input goes on, `q` stops), and records the steps
 /// seen in the progress file `state`.
 pub fn tutor(
@@ -92,7 +93,7 @@ pub fn tutor(
             Action::Run { variant, params } => {
                 writeln!(
                     out,
-                    "$ perflab run {} --variant {variant} {}",
+                    "$ cargo perflab run {} --variant {variant} {}",
                     lesson.name(),
                     shown(&with(params))
                 )?;
@@ -107,7 +108,7 @@ pub fn tutor(
             Action::Compare { variants, params } => {
                 writeln!(
                     out,
-                    "$ perflab compare {} --variants {} --samples 3 --budget 0.3 {}",
+                    "$ cargo perflab compare {} --variants {} --samples 3 --budget 0.3 {}",
                     lesson.name(),
                     variants.join(","),
                     shown(&with(params))
@@ -128,18 +129,17 @@ pub fn tutor(
                 for v in variants {
                     writeln!(
                         out,
-                        "$ perflab asm {} --variant {v} --summary",
+                        "$ cargo perflab asm {} --variant {v} --summary --callees",
                         lesson.name()
                     )?;
-                    let i = lesson.variant_index(v)?;
-                    match crate::inspect::asm::disassemble(lesson.kernel_address(i)) {
-                        Ok(listing) => {
-                            writeln!(out, "{}", listing.summary())?;
-                            if !listing.calls.is_empty() {
-                                writeln!(out, "calls: {}", listing.calls.join(", "))?;
-                            }
-                        }
-                        Err(e) => writeln!(out, "({e})")?,
+                    let options = AsmOptions {
+                        variant: v.to_string(),
+                        summary: true,
+                        callees: true,
+                    };
+                    // A binary without symbols cannot be read; the walk goes on.
+                    if let Err(e) = asm(lesson, &options, out) {
+                        writeln!(out, "({e})")?;
                     }
                 }
             }
@@ -177,7 +177,7 @@ pub fn tutor(
             } => {
                 writeln!(
                     out,
-                    "$ perflab profile {} --variant {variant} --functions --lines --steps {steps} {}",
+                    "$ cargo perflab profile {} --variant {variant} --functions --lines --steps {steps} {}",
                     lesson.name(),
                     shown(&with(params))
                 )?;
@@ -210,7 +210,7 @@ pub fn tutor(
             if input.read_line(&mut answer)? > 0 && answer.trim() == "q" {
                 writeln!(
                     out,
-                    "stopped; `perflab tutor {} --step {}` goes on from here",
+                    "stopped; `cargo perflab tutor {} --step {}` goes on from here",
                     lesson.name(),
                     i + 2
                 )?;

@@ -1,4 +1,4 @@
-//! Re-running something whenever a source file is saved (`perflab watch`, like
+//! Re-running something whenever a source file is saved (`cargo perflab watch`, like
 //! `rustlings watch`): a notify watcher on a folder, with the burst of events one save
 //! makes (editors write, rename and touch) gathered into one change.
 
