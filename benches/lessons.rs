@@ -14,7 +14,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use perflab::measure::calibrate;
-use perflab::measure::timing::RealClock;
+use perflab::timing::RealClock;
 use pprof::criterion::{Output, PProfProfiler};
 use std::time::Duration;
 

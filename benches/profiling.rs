@@ -14,8 +14,8 @@
 //! `cargo bench --bench profiling` runs them all.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use perflab::measure::timing::RealClock;
 use perflab::profile::{alloc, func, lines, lines_sampled, sample};
+use perflab::timing::RealClock;
 use std::hint::black_box;
 use std::time::Duration;
 

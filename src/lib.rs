@@ -7,7 +7,8 @@
 //! The toolkit, one folder a concept:
 //! - [`lesson`]: the one description a lesson registers ([`lesson::Spec`]), and its
 //!   parameters.
-//! - [`measure`]: the clock, statistics, the side-by-side engine and speed verdicts.
+//! - [`timing`]: the clock, robust statistics and units, which everything measures with.
+//! - [`measure`]: the side-by-side engine, speed verdicts and progress bars.
 //! - [`profile`](mod@profile): the profilers, with the [`instrument`] and
 //!   [`profile`](macro@profile) attributes.
 //! - [`inspect`]: machine code, the machine, its roofline.
@@ -37,6 +38,7 @@ pub mod measure;
 pub mod profile;
 pub mod report;
 pub mod student;
+pub mod timing;
 
 pub use error::{Error, Result};
 pub use perflab_macros::{instrument, profile};

@@ -109,7 +109,7 @@ fn run_reports_time_rate_checksum_and_check() {
         .run(
             lesson.variant_index("loops").unwrap(),
             16,
-            &perflab::measure::timing::RealClock::default(),
+            &perflab::timing::RealClock::default(),
             None,
         )
         .unwrap();

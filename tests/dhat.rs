@@ -3,7 +3,7 @@
 //! (a temporary laplacian per step) and `dynamic` (a heap object per operation) do.
 
 use perflab::lesson::Lesson;
-use perflab::measure::timing::RealClock;
+use perflab::timing::RealClock;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;

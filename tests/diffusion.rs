@@ -3,7 +3,7 @@
 
 use perflab::lesson::{Lesson, Problem, max_rel_error};
 use perflab::lessons::diffusion::{Diffusion, LESSON};
-use perflab::measure::timing::RealClock;
+use perflab::timing::RealClock;
 
 fn problem(overrides: &[&str]) -> Diffusion {
     let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();

@@ -3,7 +3,7 @@
 
 use perflab::lesson::{Lesson, max_rel_error};
 use perflab::lessons::fusion::LESSON;
-use perflab::measure::timing::RealClock;
+use perflab::timing::RealClock;
 
 fn run(params: &[&str], variant: &str) -> Vec<f64> {
     let owned: Vec<String> = params.iter().map(|s| s.to_string()).collect();

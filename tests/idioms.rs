@@ -4,8 +4,8 @@
 
 use perflab::lesson::{Lesson, max_rel_error};
 use perflab::lessons::idioms::{LESSON, TOPICS};
-use perflab::measure::timing::RealClock;
 use perflab::profile::func;
+use perflab::timing::RealClock;
 use std::process::Command;
 
 fn run(params: &[&str], variant: &str) -> Vec<f64> {

@@ -7,9 +7,9 @@ use perflab::commands::run::{RunOptions, TimeitOptions, run, time_it};
 use perflab::commands::{Format, Timing};
 use perflab::lesson::params::{Kind, ParamSpec, Params};
 use perflab::lesson::{Exercise, ExerciseInfo, Lesson, Problem, Size, Spec, Variant, VariantInfo};
-use perflab::measure::timing::FakeClock;
 use perflab::measure::{Entry, Plan, Steps, measure};
 use perflab::report::{self, Flavour};
+use perflab::timing::FakeClock;
 use std::time::Duration;
 
 static CLOCK: FakeClock = FakeClock::new();

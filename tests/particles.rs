@@ -3,7 +3,7 @@
 
 use perflab::lesson::{Lesson, max_rel_error};
 use perflab::lessons::particles::{BOOK_AFTER, LESSON};
-use perflab::measure::timing::RealClock;
+use perflab::timing::RealClock;
 
 fn run(params: &[&str], variant: &str, steps: Option<usize>) -> Vec<f64> {
     let owned: Vec<String> = params.iter().map(|s| s.to_string()).collect();
@@ -114,4 +114,51 @@ fn bad_parameters_name_the_value_and_the_range() {
             .contains("invalid timestep = 1: expected 0 < timestep ≤ dt = 0.1")
     );
     assert!(err(&["init=grid"]).contains("invalid init = grid"));
+}
+
+/// `asm --callees`, called as a library function: structs' run hands its work to
+/// `evolve`, which the summary then covers too, and no function outside the lesson's code
+/// is followed.
+#[test]
+fn asm_follows_the_kernel_into_its_own_callees() {
+    use perflab::commands::inspect::{AsmOptions, asm};
+    let lesson = perflab::lessons::find("particles").unwrap();
+    let show = |callees: bool| {
+        let mut out = Vec::new();
+        let options = AsmOptions {
+            variant: "structs".into(),
+            summary: true,
+            callees,
+        };
+        asm(lesson, &options, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let alone = show(false);
+    assert!(!alone.contains("structs::evolve:"), "{alone}");
+    assert!(
+        alone.contains("structs::evolve"),
+        "run calls evolve: {alone}"
+    );
+    let tree = show(true);
+    let heads: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.contains(" instructions in "))
+        .map(|l| l.split(": ").next().unwrap())
+        .collect();
+    assert!(heads.len() >= 2, "{tree}");
+    assert!(heads[0].ends_with("structs::run"), "{tree}");
+    assert!(
+        heads.iter().any(|h| h.ends_with("structs::evolve")),
+        "{tree}"
+    );
+    assert!(
+        heads
+            .iter()
+            .all(|h| h.starts_with("perflab::lessons::particles::")),
+        "followed out of the lesson: {heads:?}"
+    );
+    assert!(
+        tree.contains(&format!("in all, {} functions:", heads.len())),
+        "{tree}"
+    );
 }

@@ -2,8 +2,8 @@
 
 use perflab::lesson::{Lesson, Outcome};
 use perflab::measure::grade::Verdict;
-use perflab::measure::timing::{Clock, RealClock};
 use perflab::student::check::{Checked, check};
+use perflab::timing::{Clock, RealClock};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -450,4 +450,65 @@ fn the_exercise_is_a_variant_of_every_command() {
     assert!(lines.contains("for _ in 0..steps"), "{lines}");
     let functions = std::fs::read_to_string(reports.join("functions.txt")).unwrap();
     assert!(functions.contains("exercise::run"), "{functions}");
+}
+
+/// The student commands as library calls, on files of the test's own.
+#[test]
+fn hint_reset_progress_and_tutor_called_directly() {
+    use perflab::student::{exercise, progress, tutor};
+    let lesson = perflab::lessons::find("particles").unwrap();
+    let info = lesson.exercise().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let call = |f: &dyn Fn(&mut Vec<u8>) -> anyhow::Result<()>| {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    // Hints come one more at a time, and are counted.
+    let first = call(&|out| exercise::hint(lesson, &state, out));
+    assert!(
+        first.starts_with(&format!("hint 1 of {}:", info.hints.len())),
+        "{first}"
+    );
+    let second = call(&|out| exercise::hint(lesson, &state, out));
+    assert!(
+        second.contains(&format!("hint 2 of {}:", info.hints.len())),
+        "{second}"
+    );
+    // Reset puts the shipped file back and keeps the student's.
+    let file = dir.path().join(info.file);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "mine").unwrap();
+    let said = call(&|out| exercise::reset(lesson, dir.path(), out));
+    assert!(said.contains("kept your version"), "{said}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), info.start);
+    let mut bak = file.clone().into_os_string();
+    bak.push(".bak");
+    assert_eq!(std::fs::read_to_string(&bak).unwrap(), "mine");
+    // The tutor's last step (a text), with Enter read from a buffer, is recorded.
+    let n = lesson.steps().len();
+    let options = tutor::TutorOptions {
+        step: Some(n as u64),
+        no_pause: false,
+        params: Vec::new(),
+    };
+    let walked = call(&|out| {
+        let mut input = std::io::Cursor::new(Vec::new());
+        tutor::tutor(
+            lesson,
+            &options,
+            &RealClock::default(),
+            &mut input,
+            &state,
+            out,
+        )
+    });
+    assert!(walked.contains(&format!("step {n} of {n}")), "{walked}");
+    let shown = call(&|out| progress::progress(&[lesson], &state, out));
+    assert!(shown.contains(&format!("1 of {n} steps seen")), "{shown}");
+    assert!(
+        shown.contains(&format!("2 of {} hints", info.hints.len())),
+        "{shown}"
+    );
 }

@@ -115,7 +115,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least 5× faster than `nested`. `cargo perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `cargo perflab hint diffusion` reveals one hint at a time; `cargo perflab watch diffusion` re-checks every time you save; `cargo perflab reset diffusion` restores the file; `cargo perflab progress` shows how far you are.",
+        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least 5× faster than `nested`. `cargo perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `cargo perflab hint diffusion` reveals one hint at a time; `cargo perflab watch diffusion` re-checks every time you save; `cargo perflab reset diffusion` restores the file; `cargo perflab progress` shows how far you are. Your kernel is also the variant `exercise` of every command: `cargo perflab profile diffusion --variant exercise` shows where its time goes, `cargo perflab compare diffusion --variants fused,exercise` puts it beside the others.",
         action: Action::Read,
     },
 ];

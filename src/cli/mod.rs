@@ -7,8 +7,8 @@
 use crate::commands::{self, Exit, Format, compare, inspect, profile, run, tour};
 use crate::lesson::EXERCISE;
 use crate::lessons;
-use crate::measure::timing::RealClock;
 use crate::student::{self, check, exercise, tutor};
+use crate::timing::RealClock;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -523,7 +523,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         }
         Command::Hint { lesson } => exercise::hint(find(&lesson)?, &state, out),
         Command::Watch { lesson } => student::watch::command(find(&lesson)?, out),
-        Command::Reset { lesson } => exercise::reset(find(&lesson)?, out),
+        Command::Reset { lesson } => exercise::reset(find(&lesson)?, &crate::files::root(), out),
         Command::Progress => student::progress::progress(lessons::all(), &state, out),
         Command::Machine { again } => inspect::machine(again, out),
         Command::Asm { lesson, args } => {

@@ -5,9 +5,9 @@ use crate::commands::{Format, Timing, header};
 use crate::error::Error;
 use crate::inspect::machine::Machine;
 use crate::lesson::Lesson;
-use crate::measure::timing::Clock;
 use crate::measure::{Comparison, Entry, Plan, Steps, measure};
 use crate::report::{self, Flavour};
+use crate::timing::Clock;
 use std::io::Write;
 
 /// What `compare` compares.

@@ -5,8 +5,8 @@
 use crate::error::{Error, Result};
 use crate::files::write_atomic;
 use crate::lesson::{Lesson, Prepared};
-use crate::measure::timing::{RealClock, format_seconds};
 use crate::profile::{func, lines, lines_sampled, memory, sample};
+use crate::timing::{RealClock, format_seconds};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

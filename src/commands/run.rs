@@ -6,9 +6,9 @@ use crate::error::Error;
 use crate::inspect::machine::Machine;
 use crate::lesson::{Lesson, Watch};
 use crate::measure::progress::Progress;
-use crate::measure::timing::{Clock, format_rate, format_seconds, format_seconds_pm, sig4};
 use crate::measure::{Comparison, Entry, Given, Plan, Steps, measure, timeit};
 use crate::report;
+use crate::timing::{Clock, format_rate, format_seconds, format_seconds_pm, sig4};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -58,7 +58,7 @@ impl Roofline {
 
     /// A few lines for the terminal.
     pub fn describe(&self) -> String {
-        use crate::measure::timing::format_si;
+        use crate::timing::format_si;
         format!(
             "machine       {}\n\
              bandwidth     {}B/s on 1 thread, {}B/s on {} (STREAM triad, 24 B per element)\n\

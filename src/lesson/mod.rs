@@ -15,7 +15,7 @@ pub mod params;
 
 use crate::error::{Error, Result};
 use crate::lesson::params::{ParamSpec, Params};
-use crate::measure::timing::Clock;
+use crate::timing::Clock;
 
 /// A variant's name and its one-line "what changed and why".
 #[derive(Debug, Clone, Copy, serde::Serialize)]

@@ -9,7 +9,7 @@
 //! otherwise inconclusive: the machine was too noisy to tell, and the student should run
 //! the check again. The numbers always come with the verdict.
 
-use crate::measure::timing::{Clock, sig4};
+use crate::timing::{Clock, sig4};
 
 /// The outcome of a speed check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -153,7 +153,7 @@ pub fn interleaved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::timing::FakeClock;
+    use crate::timing::FakeClock;
     use std::time::Duration;
 
     #[test]

@@ -9,13 +9,12 @@
 
 pub mod grade;
 pub mod progress;
-pub mod timing;
 
 use crate::error::Result;
 use crate::lesson::params::Params;
 use crate::lesson::{Lesson, Prepared, VariantInfo, max_rel_error};
 use crate::measure::progress::Progress;
-use crate::measure::timing::{Clock, Summary, autorange, ratio};
+use crate::timing::{Clock, Summary, autorange, ratio};
 use std::collections::HashMap;
 
 /// How many steps a variant runs.

@@ -12,9 +12,9 @@
 //! KCachegrind's callgrind format ([`Profile::callgrind`]) and folded stacks for inferno
 //! ([`Profile::folded`]).
 
-use crate::measure::timing::format_seconds;
 use crate::profile::registry::{Sites, display_file, id_of, lock, name_matches, qualified};
 use crate::profile::ticks;
+use crate::timing::format_seconds;
 use parking_lot::lock_api::ArcMutexGuard;
 use parking_lot::{Mutex, RawMutex};
 use std::cell::RefCell;

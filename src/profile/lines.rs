@@ -10,9 +10,9 @@
 //! allocator) and notes the live heap. A call to another profiled function is charged to
 //! the calling line, callee included.
 
-use crate::measure::timing::{format_seconds, format_si};
 use crate::profile::registry::{Sites, display_file, id_of, lock, name_matches, qualified};
 use crate::profile::{alloc, ticks};
+use crate::timing::{format_seconds, format_si};
 use parking_lot::lock_api::ArcMutexGuard;
 use parking_lot::{Mutex, RawMutex};
 use std::cell::RefCell;

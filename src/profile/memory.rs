@@ -3,8 +3,8 @@
 //! all from the tracking allocator (exact, where mprof samples the resident set size).
 
 use crate::error::{Error, Result};
-use crate::measure::timing::{format_seconds, format_si};
 use crate::profile::alloc;
+use crate::timing::{format_seconds, format_si};
 use plotters::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};

@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::inspect::machine::Machine;
 use crate::measure::Comparison;
-use crate::measure::timing::{format_seconds_pm, format_si, sig4};
+use crate::timing::{format_seconds_pm, format_si, sig4};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::fmt::Write as _;

@@ -7,8 +7,8 @@ pub mod snapshot;
 
 use crate::inspect::machine::Machine;
 use crate::inspect::roofline::Roofline;
-use crate::measure::timing::{format_seconds_pm, format_si, sig4};
 use crate::measure::{Comparison, Row};
+use crate::timing::{format_seconds_pm, format_si, sig4};
 use tabled::builder::Builder;
 use tabled::settings::Style;
 

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::lesson::{EXERCISE, Lesson, Outcome, Prepared};
 use crate::measure::calibrate;
 use crate::measure::grade::{Grade, grade};
-use crate::measure::timing::Clock;
+use crate::timing::Clock;
 
 /// A wrong answer: where, expected against got.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -174,8 +174,8 @@ pub fn explain(lesson: &dyn Lesson, prepared: &dyn Prepared, checked: &Checked) 
             g.line(),
             steps,
             names[scope.baseline].name,
-            crate::measure::timing::format_seconds(median(&g.baseline)),
-            crate::measure::timing::format_seconds(median(&g.kernel)),
+            crate::timing::format_seconds(median(&g.baseline)),
+            crate::timing::format_seconds(median(&g.kernel)),
         ),
     }
 }
@@ -225,11 +225,11 @@ pub fn command(
         out,
         "checking {} (target: {}× faster than {}) on {}",
         info.file,
-        crate::measure::timing::sig4(info.target),
+        crate::timing::sig4(info.target),
         lesson.variants()[prepared.scope().baseline].name,
         prepared.describe()
     )?;
-    let candidate = |steps: usize, clock: &dyn crate::measure::timing::Clock| {
+    let candidate = |steps: usize, clock: &dyn crate::timing::Clock| {
         exercise(lesson, prepared.as_ref(), steps, clock)
     };
     let checked = check(

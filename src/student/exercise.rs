@@ -137,10 +137,11 @@ pub fn hint(lesson: &dyn Lesson, state: &Path, out: &mut dyn Write) -> anyhow::R
     Ok(())
 }
 
-/// Restores the exercise as shipped, keeping the student's version as `.bak`.
-pub fn reset(lesson: &dyn Lesson, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Restores the exercise under the project's `root` as shipped, keeping the student's
+/// version beside it as `.bak`, as `cargo perflab reset` does.
+pub fn reset(lesson: &dyn Lesson, root: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let info = exercise_of(lesson)?;
-    let path = crate::files::root().join(info.file);
+    let path = root.join(info.file);
     if let Ok(current) = std::fs::read_to_string(&path)
         && current != info.start
     {

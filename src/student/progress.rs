@@ -4,7 +4,7 @@
 
 use crate::commands::warn;
 use crate::lesson::Lesson;
-use crate::measure::timing::sig4;
+use crate::timing::sig4;
 use std::io::Write;
 
 /// Each of `all` lessons' progress, as `cargo perflab progress` shows it, from the progress

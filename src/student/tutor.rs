@@ -9,7 +9,7 @@ use crate::commands::run::{RunOptions, run};
 use crate::commands::{Format, Timing, shown, warn};
 use crate::error::Error;
 use crate::lesson::Lesson;
-use crate::measure::timing::Clock;
+use crate::timing::Clock;
 use std::io::{BufRead, Write};
 
 /// Where a tutor walk starts, and how.
@@ -164,7 +164,7 @@ pub fn tutor(
                     writeln!(
                         out,
                         "{v:>10}: peak {}B above the start, {:.1} bytes per {item}; {} allocations",
-                        crate::measure::timing::format_si(above),
+                        crate::timing::format_si(above),
                         above / prepared.units_per_step().max(1) as f64,
                         mem.allocations
                     )?;
