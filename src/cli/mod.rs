@@ -24,76 +24,35 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Lessons, their variants and parameters.
-    List,
+    List {
+        /// Only this lesson.
+        lesson: Option<String>,
+    },
     /// Run one variant once: time, rate, checksum, check against the reference.
-    Run {
-        /// Lesson name (see `cargo perflab list`).
-        lesson: String,
-        #[command(flatten)]
-        args: RunArgs,
-    },
+    Run(RunArgs),
     /// Every variant side by side: a table of times, rates, speedups and checks.
-    Compare {
-        /// Lesson name.
-        lesson: String,
-        #[command(flatten)]
-        args: CompareArgs,
-    },
+    Compare(CompareArgs),
     /// Time one variant like IPython's %timeit: automatic loop count, best of r.
-    Timeit {
-        /// Lesson name.
-        lesson: String,
-        #[command(flatten)]
-        args: TimeitArgs,
-    },
+    Timeit(TimeitArgs),
     /// Profile one variant: functions (cProfile), lines and memory (line_profiler,
     /// memory_profiler), sampled stacks (flamegraphs, pprof); or `--diff A B`.
-    Profile {
-        /// Lesson name.
-        lesson: String,
-        #[command(flatten)]
-        args: ProfileArgs,
-    },
+    Profile(ProfileArgs),
     /// Compare every lesson and write the tables under reports/.
     Tour(TourArgs),
     /// Walk through a lesson step by step: a short text, then real code and its results.
-    Tutor {
-        /// Lesson name.
-        lesson: String,
-        #[command(flatten)]
-        args: TutorArgs,
-    },
+    Tutor(TutorArgs),
     /// Build your exercise, check its answer, and grade its speed against the baseline.
-    Check {
-        /// Lesson name.
-        lesson: String,
-        #[command(flatten)]
-        args: CheckArgs,
-    },
+    Check(CheckArgs),
     /// Show the next hint for a lesson's exercise.
-    Hint {
-        /// Lesson name.
-        lesson: String,
-    },
+    Hint(LessonArg),
     /// Re-check the exercise every time a file under lessons/ is saved.
-    Watch {
-        /// Lesson name.
-        lesson: String,
-    },
+    Watch(LessonArg),
     /// Restore a lesson's exercise as shipped (your version is kept beside it as .bak).
-    Reset {
-        /// Lesson name.
-        lesson: String,
-    },
+    Reset(LessonArg),
     /// Each lesson's progress: tutor steps seen, hints, exercise passed, best speedup.
     Progress,
     /// A variant's machine code, packed SIMD instructions marked (like Python's `dis`).
-    Asm {
-        /// Lesson name.
-        lesson: String,
-        #[command(flatten)]
-        args: AsmArgs,
-    },
+    Asm(AsmArgs),
     /// Measure this machine's memory bandwidth and peak flops once, for the roofline
     /// columns of `compare`.
     Machine {
@@ -103,58 +62,25 @@ enum Command {
     },
 }
 
-/// A lesson's own binary.
-#[derive(Debug, Parser)]
-struct LessonCli {
-    #[command(subcommand)]
-    command: Option<LessonCommand>,
-}
-
-#[derive(Debug, Subcommand)]
-enum LessonCommand {
-    /// This lesson's variants and parameters.
-    List,
-    /// Run one variant once (the default command).
-    Run(RunArgs),
-    /// Every variant side by side.
-    Compare(CompareArgs),
-    /// Time one variant like %timeit.
-    Timeit(TimeitArgs),
-    /// Profile one variant (functions, lines, memory, sampled stacks), or `--diff A B`.
-    Profile(ProfileArgs),
-    /// Walk through the lesson step by step.
-    Tutor(TutorArgs),
-    /// Build your exercise, check its answer, and grade its speed.
-    Check(CheckArgs),
-    /// Show the next hint for the exercise.
-    Hint,
-    /// Re-check the exercise every time a file under lessons/ is saved.
-    Watch,
-    /// Restore the exercise as shipped.
-    Reset,
-    /// Progress through the lessons.
-    Progress,
-    /// A variant's machine code, packed SIMD instructions marked.
-    Asm(AsmArgs),
+#[derive(Debug, Args, Clone)]
+struct LessonArg {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]
-struct ParamArgs {
+struct RunArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
+    /// Variant to run [default: the lesson's reference variant].
+    #[arg(short, long)]
+    variant: Option<String>,
     /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-struct RunArgs {
-    /// Variant to run [default: the lesson's reference variant].
-    #[arg(short, long)]
-    variant: Option<String>,
-    #[command(flatten)]
-    common: ParamArgs,
     /// Write a colour-map PNG of the state every snapshot interval, and an animated GIF.
     #[arg(long, value_name = "DIR")]
     snapshots: Option<PathBuf>,
@@ -162,11 +88,17 @@ struct RunArgs {
 
 #[derive(Debug, Args, Clone)]
 struct CompareArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
     /// Only these variants (comma-separated); the baseline is always measured.
     #[arg(long, value_delimiter = ',', value_name = "V,V,…")]
     variants: Vec<String>,
-    #[command(flatten)]
-    common: ParamArgs,
+    /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
     #[command(flatten)]
     timing: TimingArgs,
 }
@@ -186,11 +118,17 @@ struct TimingArgs {
 
 #[derive(Debug, Args, Clone)]
 struct TimeitArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
     /// Variant to time.
     #[arg(short, long)]
     variant: String,
-    #[command(flatten)]
-    common: ParamArgs,
+    /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
     /// Timings to take (best of r).
     #[arg(short, long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
@@ -201,6 +139,8 @@ struct TimeitArgs {
 
 #[derive(Debug, Args, Clone)]
 struct ProfileArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
     /// Variant to profile.
     #[arg(short, long, required_unless_present = "diff")]
     variant: Option<String>,
@@ -244,6 +184,8 @@ struct ProfileArgs {
 
 #[derive(Debug, Args, Clone)]
 struct AsmArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
     /// Variant whose kernel to show.
     #[arg(short, long)]
     variant: String,
@@ -257,6 +199,8 @@ struct AsmArgs {
 
 #[derive(Debug, Args, Clone)]
 struct TutorArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
     /// Start at this step (1-based).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     step: Option<u64>,
@@ -270,6 +214,8 @@ struct TutorArgs {
 
 #[derive(Debug, Args, Clone)]
 struct CheckArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
     /// Interleaved rounds of baseline and exercise.
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(3..=1000))]
     rounds: u64,
@@ -294,68 +240,31 @@ fn positive_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
-impl From<TimingArgs> for commands::Timing {
-    fn from(t: TimingArgs) -> commands::Timing {
-        commands::Timing {
-            samples: t.samples,
-            budget: t.budget,
-            full: t.full,
+/// `impl From<Args> for Options`, field by field: the fields of the same name and type,
+/// then (after `;`) those converted with `into`.
+macro_rules! options {
+    ($($args:ident => $options:path { $($same:ident),* $(; $($into:ident),*)? })*) => {$(
+        impl From<$args> for $options {
+            fn from(a: $args) -> $options {
+                $options { $($same: a.$same,)* $($($into: a.$into.into(),)*)? }
+            }
         }
-    }
+    )*};
 }
 
-impl From<RunArgs> for run::RunOptions {
-    fn from(a: RunArgs) -> run::RunOptions {
-        run::RunOptions {
-            variant: a.variant,
-            params: a.common.params,
-            format: a.common.format,
-            snapshots: a.snapshots,
-        }
+options! {
+    TimingArgs => commands::Timing { samples, budget, full }
+    RunArgs => run::RunOptions { variant, snapshots, params, format }
+    CompareArgs => compare::CompareOptions { variants, params, format; timing }
+    TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format }
+    ProfileArgs => profile::ProfileOptions {
+        variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, steps,
+        budget, params
     }
-}
-
-impl From<CompareArgs> for compare::CompareOptions {
-    fn from(a: CompareArgs) -> compare::CompareOptions {
-        compare::CompareOptions {
-            variants: a.variants,
-            params: a.common.params,
-            format: a.common.format,
-            timing: a.timing.into(),
-        }
-    }
-}
-
-impl From<TimeitArgs> for run::TimeitOptions {
-    fn from(a: TimeitArgs) -> run::TimeitOptions {
-        run::TimeitOptions {
-            variant: a.variant,
-            params: a.common.params,
-            format: a.common.format,
-            repeat: a.repeat,
-            number: a.number,
-        }
-    }
-}
-
-impl From<ProfileArgs> for profile::ProfileOptions {
-    fn from(a: ProfileArgs) -> profile::ProfileOptions {
-        profile::ProfileOptions {
-            variant: a.variant,
-            functions: a.functions,
-            lines: a.lines,
-            memory: a.memory,
-            flamegraph: a.flamegraph,
-            diff: a.diff,
-            out: a.out,
-            sort: a.sort,
-            top: a.top,
-            frequency: a.frequency,
-            steps: a.steps,
-            budget: a.budget,
-            params: a.params,
-        }
-    }
+    TourArgs => tour::TourOptions { out; timing }
+    TutorArgs => tutor::TutorOptions { step, no_pause, params }
+    CheckArgs => check::CheckOptions { rounds, no_build }
+    AsmArgs => inspect::AsmOptions { variant, summary, callees }
 }
 
 /// Entry point of the `perflab` binary.
@@ -367,47 +276,48 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Entry point of a lesson's own binary: its commands are the umbrella's, with the lesson
-/// given.
+/// Entry point of a lesson's own binary: the umbrella's commands, with the lesson given
+/// (`diffusion compare` is `cargo perflab compare diffusion`) and `run` by default.
 pub fn lesson_main(name: &'static str) -> ExitCode {
     let _heap = crate::profile::dhat_heap();
-    let found = match lessons::find(name) {
+    let lesson = match lessons::find(name) {
         Ok(l) => l,
         Err(e) => return finish(Err(e.into())),
     };
-    let about = format!("{} — {}", found.title(), found.summary());
-    let parsed = LessonCli::command()
-        .name(name)
-        .bin_name(name)
-        .about(about)
-        .try_get_matches()
-        .and_then(|m| LessonCli::from_arg_matches(&m));
-    let cli = match parsed {
-        Ok(c) => c,
-        Err(e) => return clap_exit(e),
-    };
-    let lesson = name.to_string();
-    use LessonCommand as L;
-    let command = match cli.command.unwrap_or(L::Run(RunArgs::default())) {
-        L::List => {
-            return finish(commands::list::list(
-                &[found],
-                &mut std::io::stdout().lock(),
-            ));
-        }
-        L::Run(args) => Command::Run { lesson, args },
-        L::Compare(args) => Command::Compare { lesson, args },
-        L::Timeit(args) => Command::Timeit { lesson, args },
-        L::Profile(args) => Command::Profile { lesson, args },
-        L::Tutor(args) => Command::Tutor { lesson, args },
-        L::Check(args) => Command::Check { lesson, args },
-        L::Hint => Command::Hint { lesson },
-        L::Watch => Command::Watch { lesson },
-        L::Reset => Command::Reset { lesson },
-        L::Progress => Command::Progress,
-        L::Asm(args) => Command::Asm { lesson, args },
-    };
-    finish(dispatch(command))
+    let mut command = Cli::command().name(name).bin_name(name).about(format!(
+        "{} — {}",
+        lesson.title(),
+        lesson.summary()
+    ));
+    for sub in ["tour", "machine"] {
+        command = command.mut_subcommand(sub, |c| c.hide(true));
+    }
+    let subs: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().into())
+        .collect();
+    for sub in subs {
+        command = command.mut_subcommand(sub, |c| {
+            let has_lesson = c.get_arguments().any(|a| a.get_id() == "lesson");
+            match has_lesson {
+                true => c.mut_arg("lesson", |a| {
+                    a.required(false).default_value(name).hide(true)
+                }),
+                false => c,
+            }
+        });
+    }
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 1 {
+        args.push("run".into());
+    }
+    match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => finish(dispatch(cli.command)),
+        Err(e) => clap_exit(e),
+    }
 }
 
 /// Entry point of an exercise's binary: `register` makes the student's kernel the lesson's
@@ -469,11 +379,11 @@ fn names_exercise(command: &Command) -> Option<&str> {
     let is = |v: &Option<String>| v.as_deref() == Some(EXERCISE);
     let any = |vs: &[String]| vs.iter().any(|v| v == EXERCISE);
     match command {
-        Command::Run { lesson, args } if is(&args.variant) => Some(lesson),
-        Command::Timeit { lesson, args } if args.variant == EXERCISE => Some(lesson),
-        Command::Compare { lesson, args } if any(&args.variants) => Some(lesson),
-        Command::Profile { lesson, args } if is(&args.variant) || any(&args.diff) => Some(lesson),
-        Command::Asm { lesson, args } if args.variant == EXERCISE => Some(lesson),
+        Command::Run(a) if is(&a.variant) => Some(&a.lesson),
+        Command::Timeit(a) if a.variant == EXERCISE => Some(&a.lesson),
+        Command::Compare(a) if any(&a.variants) => Some(&a.lesson),
+        Command::Profile(a) if is(&a.variant) || any(&a.diff) => Some(&a.lesson),
+        Command::Asm(a) if a.variant == EXERCISE => Some(&a.lesson),
         _ => None,
     }
 }
@@ -491,48 +401,23 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
     let state = student::state::path();
     let find = lessons::find;
     match command {
-        Command::List => commands::list::list(lessons::all(), out),
-        Command::Run { lesson, args } => run::run(find(&lesson)?, &args.into(), &clock, out),
-        Command::Compare { lesson, args } => {
-            compare::compare(find(&lesson)?, &args.into(), &clock, out)
-        }
-        Command::Timeit { lesson, args } => run::time_it(find(&lesson)?, &args.into(), &clock, out),
-        Command::Profile { lesson, args } => profile::command(find(&lesson)?, &args.into(), out),
-        Command::Tour(args) => {
-            let options = tour::TourOptions {
-                out: args.out,
-                timing: args.timing.into(),
-            };
-            tour::tour(lessons::all(), &options, &clock, out)
-        }
-        Command::Tutor { lesson, args } => {
-            let options = tutor::TutorOptions {
-                step: args.step,
-                no_pause: args.no_pause,
-                params: args.params,
-            };
+        Command::List { lesson: None } => commands::list::list(lessons::all(), out),
+        Command::List { lesson: Some(l) } => commands::list::list(&[find(&l)?], out),
+        Command::Run(a) => run::run(find(&a.lesson)?, &a.into(), &clock, out),
+        Command::Compare(a) => compare::compare(find(&a.lesson)?, &a.into(), &clock, out),
+        Command::Timeit(a) => run::time_it(find(&a.lesson)?, &a.into(), &clock, out),
+        Command::Profile(a) => profile::command(find(&a.lesson)?, &a.into(), out),
+        Command::Tour(a) => tour::tour(lessons::all(), &a.into(), &clock, out),
+        Command::Tutor(a) => {
             let input = &mut std::io::stdin().lock();
-            tutor::tutor(find(&lesson)?, &options, &clock, input, &state, out)
+            tutor::tutor(find(&a.lesson)?, &a.into(), &clock, input, &state, out)
         }
-        Command::Check { lesson, args } => {
-            let options = check::CheckOptions {
-                rounds: args.rounds,
-                no_build: args.no_build,
-            };
-            check::command(find(&lesson)?, &options, &clock, &state, out)
-        }
-        Command::Hint { lesson } => exercise::hint(find(&lesson)?, &state, out),
-        Command::Watch { lesson } => student::watch::command(find(&lesson)?, out),
-        Command::Reset { lesson } => exercise::reset(find(&lesson)?, &crate::files::root(), out),
+        Command::Check(a) => check::command(find(&a.lesson)?, &a.into(), &clock, &state, out),
+        Command::Hint(a) => exercise::hint(find(&a.lesson)?, &state, out),
+        Command::Watch(a) => student::watch::command(find(&a.lesson)?, out),
+        Command::Reset(a) => exercise::reset(find(&a.lesson)?, &crate::files::root(), out),
         Command::Progress => student::progress::progress(lessons::all(), &state, out),
         Command::Machine { again } => inspect::machine(again, out),
-        Command::Asm { lesson, args } => {
-            let options = inspect::AsmOptions {
-                variant: args.variant,
-                summary: args.summary,
-                callees: args.callees,
-            };
-            inspect::asm(find(&lesson)?, &options, out)
-        }
+        Command::Asm(a) => inspect::asm(find(&a.lesson)?, &a.into(), out),
     }
 }
