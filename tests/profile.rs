@@ -375,3 +375,34 @@ fn sampled_lines_follow_the_work() {
     assert!(table.contains("tests/profile.rs:"), "{table}");
     assert!(lines_sampled::record(0, || ()).is_err());
 }
+
+/// `profile` as a library call: the function profiler alone on a short run of `nested`
+/// diffusion, into a folder of the test's own; it says what it wrote, and wrote it.
+#[test]
+fn the_profile_command_called_directly_writes_its_files() {
+    use perflab::commands::profile::{ProfileOptions, command};
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = perflab::lessons::find("diffusion").unwrap();
+    let options = ProfileOptions {
+        variant: Some("nested".into()),
+        functions: true,
+        lines: false,
+        memory: false,
+        flamegraph: false,
+        diff: Vec::new(),
+        out: Some(dir.path().join("nested")),
+        sort: perflab::profile::func::SortKey::Cumtime,
+        top: 5,
+        frequency: 1000,
+        steps: Some(10),
+        budget: 1.0,
+        params: vec!["dx=0.5".into()],
+    };
+    let mut out = Vec::new();
+    command(lesson, &options, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("ncalls"), "{out}");
+    let table = std::fs::read_to_string(dir.path().join("nested/functions.txt")).unwrap();
+    assert!(table.contains("nested::step"), "{table}");
+    assert!(out.contains("functions.txt"), "{out}");
+}
