@@ -336,6 +336,20 @@ pub struct Profile {
     pub seconds: f64,
 }
 
+/// The caller, in callgrind files, of the functions called from outside the instrumented
+/// code (valgrind's own files name theirs `(below main)`).
+pub const OUTSIDE: &str = "(outside the instrumented functions)";
+
+/// A source path as the project's root sees it, made absolute, so that a callgrind file
+/// finds its sources from any directory; a path that is absolute already is kept.
+fn absolute(file: &str) -> String {
+    let path = std::path::Path::new(file);
+    if path.is_absolute() {
+        return file.to_string();
+    }
+    crate::files::root().join(path).display().to_string()
+}
+
 /// One function's line of pstats' table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stat {
@@ -599,9 +613,12 @@ impl Profile {
         out
     }
 
-    /// The call graph in callgrind's format, which KCachegrind and QCacheGrind open (the
-    /// role of pyprof2calltree). The event is nanoseconds; each function's self cost sits
-    /// on its `fn` line, each call edge carries its call count and inclusive cost.
+    /// The call graph in callgrind's format, which KCachegrind, QCacheGrind and
+    /// callgrind_annotate read (the role of pyprof2calltree). The event is nanoseconds;
+    /// each function's self cost sits on its `fn` line, each call edge carries its call
+    /// count and inclusive cost. Source paths are absolute, so the file opens from any
+    /// directory, and the calls from outside the instrumented functions (the kernel's
+    /// caller) come from one function named [`OUTSIDE`], so every function has callers.
     pub fn callgrind(&self, command: &str) -> String {
         let ns = |s: f64| (s * 1e9).round() as u64;
         let stats = self.stats();
@@ -619,8 +636,9 @@ impl Profile {
         let _ = writeln!(out, "creator: perflab {}", env!("CARGO_PKG_VERSION"));
         let _ = writeln!(out, "cmd: {command}");
         let _ = writeln!(out, "positions: line");
-        let _ = writeln!(out, "events: ns");
+        // The `events:` line ends the header (callgrind_annotate stops reading it there).
         let _ = writeln!(out, "event: ns : Nanoseconds");
+        let _ = writeln!(out, "events: ns");
         let _ = writeln!(out, "summary: {total}");
         let mut named_files = vec![false; files.len() + 1];
         let mut named_fns = vec![false; self.functions.len()];
@@ -630,7 +648,7 @@ impl Profile {
                 let _ = writeln!(out, "{key}=({id})");
             } else {
                 named_files[id] = true;
-                let _ = writeln!(out, "{key}=({id}) {}", f.file);
+                let _ = writeln!(out, "{key}=({id}) {}", absolute(&f.file));
             }
         };
         let mut name_fn = |out: &mut String, key: &str, i: usize| {
@@ -670,6 +688,37 @@ impl Profile {
                 name_fn(&mut out, "cfn", callee);
                 let _ = writeln!(out, "calls={calls} {}", g.line);
                 let _ = writeln!(out, "{} {}", f.line, ns(seconds));
+            }
+        }
+        // The calls into the instrumented code from outside it, summed by function.
+        let mut top: Vec<(usize, u64, f64)> = Vec::new();
+        for n in &self.nodes {
+            let (Some(callee), Some(p)) = (n.function, n.parent) else {
+                continue;
+            };
+            if self.nodes[p].function.is_some() {
+                continue;
+            }
+            match top.iter_mut().find(|c| c.0 == callee) {
+                Some(c) => {
+                    c.1 += n.calls;
+                    c.2 += n.total;
+                }
+                None => top.push((callee, n.calls, n.total)),
+            }
+        }
+        if !top.is_empty() {
+            let outside = self.functions.len() + 1;
+            let _ = writeln!(out);
+            let _ = writeln!(out, "fl=({}) ???", files.len() + 1);
+            let _ = writeln!(out, "fn=({outside}) {OUTSIDE}");
+            let _ = writeln!(out, "0 0");
+            for (callee, calls, seconds) in top {
+                let g = &self.functions[callee];
+                name_file(&mut out, "cfl", g);
+                name_fn(&mut out, "cfn", callee);
+                let _ = writeln!(out, "calls={calls} {}", g.line);
+                let _ = writeln!(out, "0 {}", ns(seconds));
             }
         }
         out
