@@ -95,13 +95,16 @@ impl Memory {
         )
     }
 
-    /// The timeline as an SVG line plot (`mprof plot`'s picture), live MiB against seconds.
+    /// The timeline as an SVG line plot (`mprof plot`'s picture), live MiB against seconds,
+    /// with the peak as a dashed line; every figure on it is in MiB, and the legend sits in
+    /// the headroom above the peak, where no curve runs.
     pub fn plot_svg(&self, title: &str) -> Result<String> {
         let mut svg = String::new();
         {
             let mib = |b: i64| b as f64 / (1024.0 * 1024.0);
             let t_max = self.seconds.max(1e-6);
-            let y_max = mib(self.peak).max(mib(self.start)).max(1e-3) * 1.1;
+            // Headroom above the peak for the legend (two rows, under a quarter of the plot).
+            let y_max = mib(self.peak).max(mib(self.start)).max(1e-3) * 1.35;
             let root = SVGBackend::with_string(&mut svg, (800, 450)).into_drawing_area();
             let plot = |root: &DrawingArea<SVGBackend, _>| -> std::result::Result<(), String> {
                 root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -118,24 +121,31 @@ impl Memory {
                     .y_desc("live heap (MiB)")
                     .draw()
                     .map_err(|e| e.to_string())?;
+                let live = BLUE.stroke_width(2);
                 chart
                     .draw_series(LineSeries::new(
                         self.timeline.iter().map(|&(t, b)| (t, mib(b))),
-                        &BLUE,
+                        live,
                     ))
                     .map_err(|e| e.to_string())?
-                    .label(format!("peak {}", bytes(self.peak)))
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+                    .label(format!("live heap (end {:.2} MiB)", mib(self.end)))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], live));
+                let peak = RED.stroke_width(1);
                 chart
-                    .draw_series(LineSeries::new(
+                    .draw_series(DashedLineSeries::new(
                         [(0.0, mib(self.peak)), (t_max, mib(self.peak))],
-                        RED.mix(0.5),
+                        6,
+                        4,
+                        peak,
                     ))
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| e.to_string())?
+                    .label(format!("peak {:.2} MiB", mib(self.peak)))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], peak));
                 chart
                     .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
                     .border_style(BLACK)
-                    .background_style(WHITE.mix(0.8))
+                    .background_style(WHITE)
                     .draw()
                     .map_err(|e| e.to_string())?;
                 root.present().map_err(|e| e.to_string())
@@ -146,5 +156,35 @@ impl Memory {
             })?;
         }
         Ok(svg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Memory;
+
+    #[test]
+    fn the_plot_speaks_mib_throughout_and_its_legend_names_both_lines() {
+        let mib = 1024 * 1024;
+        let m = Memory {
+            tracked: true,
+            start: 0,
+            peak: 3 * mib,
+            end: mib,
+            allocated: 5 * mib as u64,
+            allocations: 3,
+            seconds: 1.0,
+            timeline: vec![(0.0, 0), (0.5, 3 * mib), (1.0, mib)],
+        };
+        let svg = m.plot_svg("test").unwrap();
+        assert!(svg.contains("live heap (MiB)"), "the axis");
+        assert!(svg.contains("peak 3.00 MiB"), "the peak's legend");
+        assert!(
+            svg.contains("live heap (end 1.00 MiB)"),
+            "the curve's legend"
+        );
+        assert!(!svg.contains(" MB"), "decimal megabytes beside MiB");
+        // The peak line is dashed: drawn as several short segments, not one.
+        assert!(svg.matches("stroke=\"#FF0000\"").count() > 3, "{svg}");
     }
 }
