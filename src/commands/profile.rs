@@ -167,13 +167,24 @@ pub fn profile(
         let total = samples.total();
         p.section(
             "sampled stacks (pprof)",
-            &format!(
-                "{total} samples in {} at --frequency {} (~{:.0} taken per second: Linux \
-                 fires the profiling timer at most once per scheduler tick)\n",
-                format_seconds(seconds),
-                o.frequency,
-                total as f64 / seconds.max(1e-9)
-            ),
+            &match samples.cpu_seconds {
+                Some(cpu) => format!(
+                    "{total} samples over {} of CPU time ({} of kernel time) at --frequency {}: \
+                     one sample per {} of CPU time, {:.0} a second (Linux fires the profiling \
+                     timer at most once per scheduler tick); each weighs that in profile.pb\n",
+                    format_seconds(cpu),
+                    format_seconds(seconds),
+                    o.frequency,
+                    format_seconds(samples.period_ns() / 1e9),
+                    1e9 / samples.period_ns()
+                ),
+                None => format!(
+                    "{total} samples in {} at --frequency {} (the CPU time could not be read, \
+                     so each sample weighs 1/frequency in profile.pb)\n",
+                    format_seconds(seconds),
+                    o.frequency
+                ),
+            },
         );
         if total > 0 {
             let svg = sample::flamegraph(&folded, &format!("{label}: sampled stacks"), "samples")?;

@@ -46,7 +46,22 @@ pub struct Samples {
     pub stacks: Vec<Stack>,
     /// The frequency asked for.
     pub frequency: i32,
+    /// CPU seconds the process used while sampling (all threads), measured by the kernel;
+    /// `None` where `/proc/self/stat` cannot be read.
+    pub cpu_seconds: Option<f64>,
     report: pprof::Report,
+}
+
+/// The process's CPU time so far, user and system, all threads (exited ones too), from
+/// `/proc/self/stat`: its clock ticks are USER_HZ, 100 a second on Linux.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line; 3 (the state) is fields[0].
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
 static SESSION: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -77,7 +92,11 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
         .blocklist(&["libc", "libgcc", "pthread", "vdso"])
         .build()
         .map_err(fail("start the sampling profiler"))?;
+    let cpu_before = process_cpu_seconds();
     let result = f();
+    let cpu_seconds = process_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let report = guard
         .report()
         .build()
@@ -115,6 +134,7 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
         Samples {
             stacks,
             frequency,
+            cpu_seconds,
             report,
         },
     ))
@@ -189,13 +209,33 @@ impl Samples {
             .any(|s| s.frames.iter().any(|f| f.name.contains(name)))
     }
 
-    /// pprof's protobuf, encoded: `profile.pb`.
+    /// CPU nanoseconds one sample stands for: the CPU time measured over the run divided
+    /// by the samples taken. The timer is asked for `frequency` a second, but Linux fires
+    /// it at most once per scheduler tick, so 1/frequency would undercount; without a
+    /// measured CPU time, 1/frequency is all there is.
+    pub fn period_ns(&self) -> f64 {
+        match (self.cpu_seconds, self.total()) {
+            (Some(cpu), n) if n > 0 && cpu > 0.0 => cpu * 1e9 / n as f64,
+            _ => 1e9 / f64::from(self.frequency),
+        }
+    }
+
+    /// pprof's protobuf, encoded: `profile.pb`. Each sample weighs [`Samples::period_ns`]
+    /// CPU nanoseconds, so the profile's total is the run's CPU time.
     pub fn pprof(&self) -> Result<Vec<u8>> {
         use pprof::protos::Message;
-        let profile = self.report.pprof().map_err(|e| Error::Profiler {
+        let mut profile = self.report.pprof().map_err(|e| Error::Profiler {
             what: "build the pprof protobuf",
             message: e.to_string(),
         })?;
+        let period = self.period_ns().round() as i64;
+        profile.period = period;
+        for sample in &mut profile.sample {
+            // Values: [samples (count), cpu (nanoseconds)], as pprof-rs lays them out.
+            if let [count, cpu, ..] = sample.value.as_mut_slice() {
+                *cpu = *count * period;
+            }
+        }
         let mut bytes = Vec::new();
         profile.encode(&mut bytes).map_err(|e| Error::Profiler {
             what: "encode the pprof protobuf",
