@@ -414,3 +414,50 @@ fn the_profile_command_called_directly_writes_its_files() {
     assert!(table.contains("nested::step"), "{table}");
     assert!(out.contains("functions.txt"), "{out}");
 }
+
+/// No empty profiles: a variant whose run takes microseconds (`deque`) is run again and
+/// again under the sampler until a profile worth reading is taken; where even that is
+/// not enough (a 1 Hz timer), the output says so plainly, with the count.
+#[test]
+fn a_short_run_is_repeated_until_it_is_worth_sampling() {
+    use perflab::commands::profile::{MIN_SAMPLES, ProfileOptions, command};
+    let lesson = perflab::lessons::find("idioms").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = |frequency: i32, out: &str| ProfileOptions {
+        variant: Some("deque".into()),
+        functions: false,
+        lines: false,
+        memory: false,
+        flamegraph: true,
+        diff: Vec::new(),
+        out: Some(dir.path().join(out)),
+        sort: perflab::profile::func::SortKey::Cumtime,
+        top: 5,
+        frequency,
+        steps: None,
+        budget: 0.1,
+        params: Vec::new(),
+    };
+    let mut out = Vec::new();
+    command(lesson, &options(1000, "many"), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let taken: u64 = out
+        .lines()
+        .find(|l| l.contains(" samples over "))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(taken >= MIN_SAMPLES * 9 / 10, "{out}");
+    assert!(out.contains(" runs of about "), "{out}");
+    assert!(!out.contains("too short"), "{out}");
+    assert!(
+        std::fs::metadata(dir.path().join("many/profile.pb"))
+            .unwrap()
+            .len()
+            > 1000
+    );
+
+    let mut out = Vec::new();
+    command(lesson, &options(1, "few"), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("too short to sample ("), "{out}");
+}

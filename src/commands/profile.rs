@@ -45,6 +45,8 @@ pub struct Profiled {
     pub text: String,
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// Samples the sampling profiler took, if it ran.
+    pub samples: Option<u64>,
 }
 
 impl Profiled {
@@ -74,6 +76,23 @@ pub fn ready_folder(dir: &Path) -> Result<()> {
 pub fn steps_for(prepared: &dyn Prepared, variant: usize, budget: f64) -> Result<(usize, usize)> {
     let steps = crate::measure::calibrate(prepared, variant, budget, &RealClock::default())?;
     Ok((steps, (steps / 10).max(1)))
+}
+
+/// Samples a sampled profile should have at the least; fewer and the shares are noise.
+pub const MIN_SAMPLES: u64 = 200;
+
+/// The most seconds a sampled profile spends repeating a short run.
+const MOST_SECONDS: f64 = 10.0;
+
+/// Seconds to sample for about [`MIN_SAMPLES`] samples (a fifth more, for the timer's
+/// jitter), given that `spent` seconds gave `got`; with none, at one sample per 4 ms (a
+/// 250 Hz scheduler tick).
+fn sampling_time(got: u64, spent: f64) -> f64 {
+    let per_second = match got {
+        0 => 250.0,
+        n => n as f64 / spent.max(1e-9),
+    };
+    (1.2 * MIN_SAMPLES as f64 / per_second).min(MOST_SECONDS)
 }
 
 /// Profiles one variant with the profilers `o` asks for.
@@ -160,41 +179,78 @@ pub fn profile(
         }
     }
     if o.flamegraph {
-        let (outcome, samples) =
-            sample::record(o.frequency, || prepared.run(variant, o.steps, &clock, None))?;
-        let seconds = outcome?.seconds;
+        // A run too short for a profile worth reading is repeated, inside one sampling
+        // session, for as long as about MIN_SAMPLES samples take.
+        let sampled = |at_least: f64| {
+            let start = std::time::Instant::now();
+            let mut reps = 0;
+            let (outcome, samples) = sample::record(o.frequency, || {
+                loop {
+                    let last = prepared.run(variant, o.steps, &clock, None);
+                    reps += 1;
+                    if last.is_err() || start.elapsed().as_secs_f64() >= at_least {
+                        break last;
+                    }
+                }
+            })?;
+            Ok::<_, Error>((
+                outcome?.seconds,
+                samples,
+                reps,
+                start.elapsed().as_secs_f64(),
+            ))
+        };
+        let (mut seconds, mut samples, mut reps, spent) = sampled(0.0)?;
+        if samples.total() < MIN_SAMPLES {
+            (seconds, samples, reps, _) = sampled(sampling_time(samples.total(), spent))?;
+        }
         let folded = samples.folded();
         let total = samples.total();
-        p.section(
-            "sampled stacks (pprof)",
-            &match samples.cpu_seconds {
-                Some(cpu) => format!(
-                    "{total} samples over {} of CPU time ({} of kernel time) at --frequency {}: \
-                     one sample per {} of CPU time, {:.0} a second (Linux fires the profiling \
-                     timer at most once per scheduler tick); each weighs that in profile.pb\n",
-                    format_seconds(cpu),
-                    format_seconds(seconds),
-                    o.frequency,
-                    format_seconds(samples.period_ns() / 1e9),
-                    1e9 / samples.period_ns()
-                ),
-                None => format!(
-                    "{total} samples in {} at --frequency {} (the CPU time could not be read, \
-                     so each sample weighs 1/frequency in profile.pb)\n",
-                    format_seconds(seconds),
-                    o.frequency
-                ),
-            },
-        );
+        let runs = match reps {
+            1 => format!("one run of {}", format_seconds(seconds)),
+            n => format!("{n} runs of about {} each", format_seconds(seconds)),
+        };
+        let mut said = match samples.cpu_seconds {
+            Some(cpu) if total > 0 => format!(
+                "{total} samples over {} of CPU time ({runs}) at --frequency {}: one sample \
+                 per {} of CPU time, {:.0} a second (Linux fires the profiling timer at most \
+                 once per scheduler tick); each weighs that in profile.pb\n",
+                format_seconds(cpu),
+                o.frequency,
+                format_seconds(samples.period_ns() / 1e9),
+                1e9 / samples.period_ns()
+            ),
+            _ => format!("{total} samples ({runs}) at --frequency {}\n", o.frequency),
+        };
+        if total < MIN_SAMPLES {
+            let _ = writeln!(
+                said,
+                "too short to sample ({total} samples; a profile worth reading needs about \
+                 {MIN_SAMPLES}): raise --steps or --budget{}",
+                if total == 0 {
+                    "; no flamegraph.svg or profile.pb written"
+                } else {
+                    ""
+                }
+            );
+        }
+        p.section("sampled stacks (pprof)", &said);
+        p.samples = Some(total);
         if total > 0 {
             let svg = sample::flamegraph(&folded, &format!("{label}: sampled stacks"), "samples")?;
             p.write(&o.out, "flamegraph.svg", &svg)?;
+            p.write(&o.out, "samples.folded", folded.as_bytes())?;
+            p.write(&o.out, "profile.pb", &samples.pprof()?)?;
         }
-        p.write(&o.out, "samples.folded", folded.as_bytes())?;
-        p.write(&o.out, "profile.pb", &samples.pprof()?)?;
 
-        let (outcome, sampled) =
-            lines_sampled::record(o.frequency, || prepared.run(variant, o.steps, &clock, None))?;
+        // The line sampler runs as often as the stack sampler did.
+        let (outcome, sampled) = lines_sampled::record(o.frequency, || {
+            let mut last = prepared.run(variant, o.steps, &clock, None);
+            for _ in 1..reps {
+                last = prepared.run(variant, o.steps, &clock, None);
+            }
+            last
+        })?;
         outcome?;
         let mut body = sample::lines_table(&sampled.lines, sampled.total, o.top);
         if sampled.outside > 0 {

@@ -88,7 +88,7 @@ pub fn tour(
                 command: format!("cargo perflab tour (profile of {} {name})", c.key()),
             };
             let done = crate::commands::profile::profile(lesson, prepared.as_ref(), v, &options)?;
-            for file in done.files {
+            for file in done.files.clone() {
                 let leaf = file.file_name().and_then(|f| f.to_str()).unwrap_or("");
                 if [
                     "flamegraph.svg",
@@ -100,9 +100,20 @@ pub fn tour(
                 .contains(&leaf)
                     || leaf.starts_with("callgrind.out.")
                 {
+                    // A sampled file from too few samples says so on its link.
+                    let few = match done.samples {
+                        Some(n)
+                            if n < crate::commands::profile::MIN_SAMPLES
+                                && ["flamegraph.svg", "profile.pb", "annotated.html"]
+                                    .contains(&leaf) =>
+                        {
+                            format!(" (too short to sample: {n} samples)")
+                        }
+                        _ => String::new(),
+                    };
                     links.push((
                         format!("{}/{name}/{leaf}", c.key()),
-                        format!("{name}: {leaf}"),
+                        format!("{name}: {leaf}{few}"),
                     ));
                 }
                 written.push(file);
