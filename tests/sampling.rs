@@ -1,8 +1,8 @@
 //! The sampling profiler's weights: each sample in profile.pb stands for the CPU time it
 //! really covers (the run's CPU time over the samples taken), not 1/frequency, which on
 //! Linux, where the profiling timer fires at most once per scheduler tick, undercounts
-//! several times over. Alone in its binary, so no other test's threads spend CPU time
-//! during the run.
+//! several times over; and the sampled line profile puts every sample where its time
+//! went. Alone in its binary, so no other test's threads spend CPU time during a run.
 
 use perflab::profile::sample;
 use pprof::protos::Message;
@@ -32,7 +32,13 @@ fn spin(seconds: f64) -> f64 {
     x
 }
 
+/// One test, so that no other test's threads run while these sample the process.
 #[test]
+fn samples_weigh_their_cpu_time_and_land_where_the_time_went() {
+    profile_pb_totals_the_runs_cpu_time();
+    outside_is_split_and_line_zero_stays_home();
+}
+
 fn profile_pb_totals_the_runs_cpu_time() {
     // The run's CPU and wall time, measured inside it (the profiler's report, built after
     // the run, is not part of it).
@@ -58,5 +64,57 @@ fn profile_pb_totals_the_runs_cpu_time() {
     assert!(
         rate > 50.0 && rate <= 1000.0 * 1.05,
         "effective rate {rate}"
+    );
+}
+
+/// The sampled line profile's outside bucket holds only code outside the project, split
+/// by which: `remove0` spends its time in libc's memmove, as perf shows; and the kernel's
+/// own instructions without a line (nested diffusion's inlined `step`) are charged to
+/// their function, not to the outside.
+fn outside_is_split_and_line_zero_stays_home() {
+    use perflab::profile::lines_sampled;
+    let run_for = |lesson: &str, variant: &str, params: &[&str]| {
+        let lesson = perflab::lessons::find(lesson).unwrap();
+        let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+        let prepared = lesson
+            .prepare(&lesson.parse_params_for(&params, variant).unwrap())
+            .unwrap();
+        let v = lesson.variant_index(variant).unwrap();
+        let clock = perflab::timing::RealClock::default();
+        let (_, sampled) = lines_sampled::record(1000, || {
+            let start = std::time::Instant::now();
+            while start.elapsed().as_secs_f64() < 1.0 {
+                prepared.run(v, prepared.steps(), &clock, None).unwrap();
+            }
+        })
+        .unwrap();
+        sampled
+    };
+    let remove0 = run_for("idioms", "remove0", &[]);
+    let libc = remove0
+        .outside_by
+        .iter()
+        .find(|(k, _)| k == "libc")
+        .map_or(0, |k| k.1);
+    assert!(
+        libc * 2 >= remove0.total,
+        "memmove is libc's: {libc} of {} samples there; {:?}",
+        remove0.total,
+        remove0.outside_by
+    );
+    assert_eq!(
+        remove0.outside,
+        remove0.outside_by.iter().map(|k| k.1).sum::<u64>()
+    );
+    let nested = run_for("diffusion", "nested", &["dx=0.2"]);
+    assert!(
+        nested.outside * 20 <= nested.total,
+        "nested is all the project's own: {:?}",
+        nested.outside_by
+    );
+    let table = perflab::profile::sample::lines_table(&nested.lines, nested.total, 10);
+    assert!(
+        table.contains("lessons/diffusion/variants/nested.rs:"),
+        "{table}"
     );
 }

@@ -254,10 +254,16 @@ pub fn profile(
         outcome?;
         let mut body = sample::lines_table(&sampled.lines, sampled.total, o.top);
         if sampled.outside > 0 {
+            let by: Vec<String> = sampled
+                .outside_by
+                .iter()
+                .map(|(kind, n)| format!("{kind} {n}"))
+                .collect();
             let _ = writeln!(
                 body,
-                "{} samples fell outside this project's sources (the standard library, libc, the allocator)",
-                sampled.outside
+                "{} samples fell outside this project's code: {}",
+                sampled.outside,
+                by.join(", ")
             );
         }
         p.section("sampled lines (Scalene-style)", &body);

@@ -107,6 +107,34 @@ impl Binary {
     }
 }
 
+/// This program's function symbols, to name a run-time address by the function it is
+/// in (the symbol table's whole, demangled name, where debug info may give an inlined
+/// frame's bare one).
+pub struct Symbols {
+    bias: i64,
+    symbols: Vec<(u64, u64, String)>,
+}
+
+impl Symbols {
+    /// The running executable's symbols.
+    pub fn this() -> Result<Symbols> {
+        let b = Binary::this()?;
+        Ok(Symbols {
+            bias: b.bias,
+            symbols: b.symbols,
+        })
+    }
+
+    /// The demangled name of the function containing the run-time `address`, if it is in
+    /// this executable.
+    pub fn name(&self, address: usize) -> Option<String> {
+        let at = (address as i64 - self.bias) as u64;
+        let i = self.symbols.partition_point(|s| s.0 <= at).checked_sub(1)?;
+        let s = &self.symbols[i];
+        (at < s.0 + s.1).then(|| demangled(&s.2))
+    }
+}
+
 /// Disassembles the function of this binary that contains `address` (a function pointer
 /// taken at run time).
 pub fn disassemble(address: usize) -> Result<Listing> {

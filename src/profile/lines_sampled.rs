@@ -14,6 +14,7 @@
 #![allow(unsafe_code)]
 
 use crate::error::{Error, Result};
+use crate::inspect::asm::Symbols;
 use crate::profile::sample::{FREQUENCY, SampledLine, project_path, source_line};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -30,10 +31,38 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 pub struct LineSamples {
     /// Samples taken.
     pub total: u64,
-    /// Samples whose address had no frame in this project's sources (std, libc, …).
+    /// Samples whose address is in no function of this project (std, libc, …).
     pub outside: u64,
+    /// Those samples by where they fell ("libc", "the allocator", "the standard library",
+    /// …), most first.
+    pub outside_by: Vec<(String, u64)>,
     /// Samples per project line, most first.
     pub lines: Vec<SampledLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_project_function, short_function};
+
+    #[test]
+    fn functions_are_named_short_and_told_apart() {
+        assert_eq!(
+            short_function("perflab::lessons::diffusion::variants::nested::step"),
+            "nested::step"
+        );
+        assert_eq!(
+            short_function(
+                "<rayon::iter::for_each::ForEachConsumer<F> as rayon::iter::plumbing::Folder<T>>::consume_iter"
+            ),
+            "ForEachConsumer::consume_iter"
+        );
+        assert_eq!(short_function("consume_iter<perflab::X>"), "consume_iter");
+        assert!(is_project_function(
+            "perflab::lessons::idioms::variants::queue::remove0"
+        ));
+        assert!(is_project_function("diffusion_exercise::exercise::run"));
+        assert!(!is_project_function("core::ptr::drop_in_place<perflab::X>"));
+    }
 }
 
 #[cfg(all(
@@ -143,13 +172,21 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, LineSample
         *by_ip.entry(slot.load(Relaxed)).or_default() += 1;
     }
     let mut counts: BTreeMap<(PathBuf, u32), u64> = BTreeMap::new();
-    let mut outside = 0;
+    let mut outside_by: BTreeMap<String, u64> = BTreeMap::new();
+    let maps = mappings();
+    let symbols = crate::inspect::asm::Symbols::this().ok();
     for (ip, n) in by_ip {
-        match resolve(ip) {
-            Some(key) => *counts.entry(key).or_default() += n,
-            None => outside += n,
+        match place(ip, &maps, symbols.as_ref()) {
+            Place::Line(file, line) => *counts.entry((file, line)).or_default() += n,
+            // Instructions of a project function that carry no line: charged to the
+            // function, as its line 0.
+            Place::Function(name) => *counts.entry((PathBuf::from(name), 0)).or_default() += n,
+            Place::Outside(kind) => *outside_by.entry(kind).or_default() += n,
         }
     }
+    let outside = outside_by.values().sum();
+    let mut outside_by: Vec<(String, u64)> = outside_by.into_iter().collect();
+    outside_by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let total = taken.min(CAPACITY) as u64;
     let mut lines: Vec<SampledLine> = counts
         .into_iter()
@@ -167,23 +204,150 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, LineSample
         LineSamples {
             total,
             outside,
+            outside_by,
             lines,
         },
     ))
 }
 
-/// The innermost frame at `ip` (inlined ones first) that lies in this project's sources.
-fn resolve(ip: usize) -> Option<(PathBuf, u32)> {
-    let mut found = None;
+/// Where a sampled address belongs.
+#[derive(Debug, Clone, PartialEq)]
+enum Place {
+    /// A line of this project's sources (the innermost such frame, inlined ones first).
+    Line(PathBuf, u32),
+    /// A function of this project, at an instruction with no line of its own.
+    Function(String),
+    /// Code outside the project, by kind.
+    Outside(String),
+}
+
+/// Whether a demangled function name is this project's: perflab's (its lessons and
+/// toolkit) or an exercise's (`diffusion_exercise::…`).
+fn is_project_function(name: &str) -> bool {
+    let name = name.trim_start_matches('<');
+    let krate = name.split("::").next().unwrap_or("");
+    krate == "perflab" || krate.ends_with("_exercise")
+}
+
+/// The executable and shared objects mapped into this process: (start, end, path).
+fn mappings() -> Vec<(usize, usize, String)> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (start, end) = f.first()?.split_once('-')?;
+            Some((
+                usize::from_str_radix(start, 16).ok()?,
+                usize::from_str_radix(end, 16).ok()?,
+                f.get(5).copied().unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// What kind of code outside the project `ip` is in: the allocator (by its functions'
+/// names, in any object), a shared library by name (libc, libm, the loader, the vDSO), or
+/// in the executable the standard library or another crate.
+fn outside_kind(ip: usize, name: Option<&str>, maps: &[(usize, usize, String)]) -> String {
+    let name = name.unwrap_or("");
+    let bare = name.trim_start_matches('<');
+    let allocator = [
+        "malloc",
+        "free",
+        "realloc",
+        "calloc",
+        "_int_malloc",
+        "_int_free",
+        "cfree",
+        "__rust_alloc",
+        "__rust_dealloc",
+        "__rust_realloc",
+        "__rust_alloc_zeroed",
+        "__rdl_",
+        "alloc::alloc::",
+    ];
+    if allocator.iter().any(|a| bare.starts_with(a)) || bare.contains("malloc") {
+        return "the allocator".into();
+    }
+    let object = maps
+        .iter()
+        .find(|m| m.0 <= ip && ip < m.1)
+        .map(|m| m.2.as_str())
+        .unwrap_or("");
+    let exe = std::env::current_exe().ok();
+    let in_exe = exe
+        .as_deref()
+        .is_some_and(|e| std::path::Path::new(object) == e);
+    if !in_exe && !object.is_empty() {
+        let file = object.rsplit('/').next().unwrap_or(object);
+        return match file {
+            f if f.starts_with("libc.so") || f.starts_with("libc-") => "libc".into(),
+            f if f.starts_with("libm.so") => "libm".into(),
+            f if f.starts_with("ld-linux") => "the dynamic loader".into(),
+            "[vdso]" => "the kernel's vDSO".into(),
+            f => f.to_string(),
+        };
+    }
+    let krate = bare.split("::").next().unwrap_or("");
+    let krate = krate.split('[').next().unwrap_or(krate);
+    match krate {
+        "std" | "core" | "alloc" => "the standard library".into(),
+        "" => "addresses with no symbol".into(),
+        k => format!("the {k} crate"),
+    }
+}
+
+/// Where `ip` belongs: the innermost frame (inlined ones first) in this project's sources
+/// with a line; else, when the function it is in is this project's (by the symbol
+/// table's name, or a frame's source file), that function; else the kind of code outside
+/// the project.
+fn place(ip: usize, maps: &[(usize, usize, String)], symbols: Option<&Symbols>) -> Place {
+    let mut line = None;
+    let mut project_file = false;
+    let mut debug_name: Option<String> = None;
     backtrace::resolve(ip as *mut std::ffi::c_void, |symbol| {
-        if found.is_some() {
+        if line.is_some() {
             return;
         }
-        if let (Some(file), Some(line)) = (symbol.filename(), symbol.lineno())
-            && let Some(p) = project_path(file)
-        {
-            found = Some((p, line));
+        let file = symbol.filename().and_then(project_path);
+        match (file, symbol.lineno()) {
+            (Some(file), Some(l)) if l > 0 => line = Some((file, l)),
+            (file, _) => {
+                project_file |= file.is_some();
+                // The outermost frame's name: the function itself.
+                debug_name = symbol.name().map(|n| format!("{n:#}"));
+            }
         }
     });
-    found
+    if let Some((file, l)) = line {
+        return Place::Line(file, l);
+    }
+    let name = symbols.and_then(|s| s.name(ip)).or(debug_name);
+    if project_file || name.as_deref().is_some_and(is_project_function) {
+        let name = name.unwrap_or_else(|| "(a function of this project)".into());
+        return Place::Function(short_function(&name));
+    }
+    Place::Outside(outside_kind(ip, name.as_deref(), maps))
+}
+
+/// A project function's name as the line table shows it: its last two path segments
+/// (`nested::run`), generic arguments left out, a trait method named by its type
+/// (`<T as Trait>::f` → `T::f`).
+fn short_function(name: &str) -> String {
+    let name = match name.strip_prefix('<').and_then(|r| r.split_once(" as ")) {
+        Some((ty, rest)) => format!("{ty}::{}", rest.rsplit("::").next().unwrap_or(rest)),
+        None => name.to_string(),
+    };
+    let mut plain = String::new();
+    let mut depth = 0;
+    for c in name.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            c if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let parts: Vec<&str> = plain.split("::").filter(|p| !p.is_empty()).collect();
+    parts[parts.len().saturating_sub(2)..].join("::")
 }

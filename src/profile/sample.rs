@@ -290,7 +290,11 @@ pub fn lines_table(lines: &[SampledLine], total: u64, top: usize) -> String {
         .take(top)
         .map(|l| {
             [
-                format!("{}:{}", l.file.display(), l.line),
+                match l.line {
+                    // A project function's instructions that carry no line.
+                    0 => format!("{} (no line)", l.file.display()),
+                    n => format!("{}:{n}", l.file.display()),
+                },
                 l.samples.to_string(),
                 format!("{:.1}", 100.0 * l.share),
                 l.contents.clone(),
