@@ -577,6 +577,63 @@ fn profile_diff_draws_a_differential_flamegraph() {
     let svg = std::fs::read_to_string(out.join("diff.svg")).unwrap();
     assert!(svg.starts_with("<?xml") && svg.contains("fused against nested"));
     assert!(out.join("nested.folded").exists() && out.join("fused.folded").exists());
+    // Both directions, each titled with the two variants, their sample counts and the
+    // speedup; nested's hot spot, gone from fused, stays visible in nested's graph.
+    let negated = std::fs::read_to_string(out.join("diff-negated.svg")).unwrap();
+    assert!(
+        negated.contains("nested against fused, nested&apos;s frames")
+            || negated.contains("nested against fused, nested's frames"),
+        "{negated}"
+    );
+    let samples = |name: &str| -> u64 {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name}:")))
+            .unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let counts = format!(
+        "nested {} samples, fused {}",
+        samples("nested"),
+        samples("fused")
+    );
+    for graph in [&svg, &negated] {
+        assert!(graph.contains(&counts), "no {counts:?} in {graph}");
+        assert!(graph.contains("× as fast per step"), "{graph}");
+    }
+    assert!(negated.contains("nested::step"), "{negated}");
+    assert!(
+        !svg.contains("nested::step"),
+        "fused's graph has nested's frame"
+    );
+    // Stacks start at the variant, with qualified names.
+    let folded = std::fs::read_to_string(out.join("nested.folded")).unwrap();
+    assert!(
+        folded.lines().all(|l| l.starts_with("perflab;nested::run")),
+        "{folded}"
+    );
+    // --full-stacks keeps the frames below the variant.
+    let o = perflab(
+        &[
+            "profile",
+            "diffusion",
+            "--variant",
+            "fused",
+            "--flamegraph",
+            "--full-stacks",
+            "-p",
+            "dx=0.2",
+            "--out",
+            "full",
+        ],
+        dir.path(),
+    );
+    ok(&o);
+    let folded = std::fs::read_to_string(dir.path().join("full/samples.folded")).unwrap();
+    assert!(
+        folded.contains(";main;") && folded.contains(";fused::run"),
+        "{folded}"
+    );
 }
 
 #[test]

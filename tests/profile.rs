@@ -331,7 +331,7 @@ fn sampled_flamegraph_contains_the_hot_kernel() {
     .unwrap();
     assert!(samples.total() >= 20, "{} samples", samples.total());
     assert!(samples.has_frame("hot_kernel_for_sampling"));
-    let folded = samples.folded();
+    let folded = samples.folded(true);
     let svg = sample::flamegraph(&folded, "test", "samples").unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("hot_kernel_for_sampling"));
@@ -402,6 +402,7 @@ fn the_profile_command_called_directly_writes_its_files() {
         sort: perflab::profile::func::SortKey::Cumtime,
         top: 5,
         frequency: 1000,
+        full_stacks: false,
         steps: Some(10),
         budget: 1.0,
         params: vec!["dx=0.5".into()],
@@ -434,6 +435,7 @@ fn a_short_run_is_repeated_until_it_is_worth_sampling() {
         sort: perflab::profile::func::SortKey::Cumtime,
         top: 5,
         frequency,
+        full_stacks: false,
         steps: None,
         budget: 0.1,
         params: Vec::new(),

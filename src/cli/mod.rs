@@ -171,6 +171,9 @@ struct ProfileArgs {
     /// Samples per second of CPU time for the sampling profiler.
     #[arg(long, default_value_t = 1000, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
     frequency: i32,
+    /// Keep the frames below the variant (main, the CLI, the profiler) in flamegraphs.
+    #[arg(long)]
+    full_stacks: bool,
     /// Steps of each profiled run [default: what fits in --budget; the line profiler runs a tenth].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     steps: Option<u64>,
@@ -258,7 +261,7 @@ options! {
     CompareArgs => compare::CompareOptions { variants, params, format; timing }
     TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format }
     ProfileArgs => profile::ProfileOptions {
-        variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, steps,
+        variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, steps,
         budget, params
     }
     TourArgs => tour::TourOptions { out; timing }

@@ -28,6 +28,8 @@ pub struct Options {
     pub top: usize,
     /// Sampling frequency in Hz.
     pub frequency: i32,
+    /// Keep the harness's frames below the variant in sampled flamegraphs.
+    pub full_stacks: bool,
     /// Steps each profiled run makes (the line profiler's run: `line_steps`).
     pub steps: usize,
     /// Steps of the line-profiled run, whose instrumentation slows tight loops most.
@@ -93,6 +95,39 @@ fn sampling_time(got: u64, spent: f64) -> f64 {
         n => n as f64 / spent.max(1e-9),
     };
     (1.2 * MIN_SAMPLES as f64 / per_second).min(MOST_SECONDS)
+}
+
+/// Samples runs of `variant`: one, or, when that is too short for a profile worth reading,
+/// as many as about [`MIN_SAMPLES`] samples take (for up to [`MOST_SECONDS`]), in one
+/// sampling session. Returns the last run's kernel seconds, the samples and the runs made.
+fn sample_runs(
+    prepared: &dyn Prepared,
+    variant: usize,
+    steps: usize,
+    frequency: i32,
+    clock: &RealClock,
+) -> Result<(f64, sample::Samples, usize)> {
+    let sampled = |at_least: f64| {
+        let start = std::time::Instant::now();
+        let mut reps = 0;
+        let (outcome, samples) = sample::record(frequency, || {
+            loop {
+                let last = prepared.run(variant, steps, clock, None);
+                reps += 1;
+                if last.is_err() || start.elapsed().as_secs_f64() >= at_least {
+                    break last;
+                }
+            }
+        })?;
+        let spent = start.elapsed().as_secs_f64();
+        Ok::<_, Error>((outcome?.seconds, samples, reps, spent))
+    };
+    let (seconds, samples, reps, spent) = sampled(0.0)?;
+    if samples.total() >= MIN_SAMPLES {
+        return Ok((seconds, samples, reps));
+    }
+    let (seconds, samples, reps, _) = sampled(sampling_time(samples.total(), spent))?;
+    Ok((seconds, samples, reps))
 }
 
 /// Profiles one variant with the profilers `o` asks for.
@@ -179,32 +214,9 @@ pub fn profile(
         }
     }
     if o.flamegraph {
-        // A run too short for a profile worth reading is repeated, inside one sampling
-        // session, for as long as about MIN_SAMPLES samples take.
-        let sampled = |at_least: f64| {
-            let start = std::time::Instant::now();
-            let mut reps = 0;
-            let (outcome, samples) = sample::record(o.frequency, || {
-                loop {
-                    let last = prepared.run(variant, o.steps, &clock, None);
-                    reps += 1;
-                    if last.is_err() || start.elapsed().as_secs_f64() >= at_least {
-                        break last;
-                    }
-                }
-            })?;
-            Ok::<_, Error>((
-                outcome?.seconds,
-                samples,
-                reps,
-                start.elapsed().as_secs_f64(),
-            ))
-        };
-        let (mut seconds, mut samples, mut reps, spent) = sampled(0.0)?;
-        if samples.total() < MIN_SAMPLES {
-            (seconds, samples, reps, _) = sampled(sampling_time(samples.total(), spent))?;
-        }
-        let folded = samples.folded();
+        let (seconds, samples, reps) =
+            sample_runs(prepared, variant, o.steps, o.frequency, &clock)?;
+        let folded = samples.folded(!o.full_stacks);
         let total = samples.total();
         let runs = match reps {
             1 => format!("one run of {}", format_seconds(seconds)),
@@ -293,36 +305,51 @@ pub fn diff(
     let (na, nb) = (names[a].name, names[b].name);
     let mut p = Profiled::default();
     let mut folded = Vec::new();
+    // (samples, seconds per step) of each.
+    let mut measured = Vec::new();
     for (v, steps) in [(a, steps[0]), (b, steps[1])] {
-        let (outcome, samples) =
-            sample::record(o.frequency, || prepared.run(v, steps, &clock, None))?;
-        outcome?;
+        let (seconds, samples, reps) = sample_runs(prepared, v, steps, o.frequency, &clock)?;
         if samples.total() == 0 {
             return Err(Error::Profiler {
                 what: "draw the differential flamegraph",
                 message: format!(
-                    "no samples of {}: its run of {steps} steps took less than one sampling \
-                     interval of CPU time (raise --budget or --steps)",
+                    "no samples of {} in {MOST_SECONDS} s of runs of {steps} steps \
+                     (raise --budget or --steps)",
                     names[v].name
                 ),
             });
         }
-        let f = samples.folded();
+        let f = samples.folded(!o.full_stacks);
         p.write(&o.out, &format!("{}.folded", names[v].name), f.as_bytes())?;
         let _ = writeln!(
             p.text,
-            "{:>10}: {} samples in a run of {steps} steps",
+            "{:>10}: {} samples over {reps} run{} of {steps} steps ({} a run)",
             names[v].name,
             samples.total(),
+            if reps == 1 { "" } else { "s" },
+            format_seconds(seconds),
         );
+        measured.push((samples.total(), seconds / steps.max(1) as f64));
         folded.push(f);
     }
-    let title = format!(
-        "{}: {nb} against {na} (red: larger share in {nb}, blue: smaller)",
-        lesson.name()
+    let ((ca, ta), (cb, tb)) = (measured[0], measured[1]);
+    let speedup = ta / tb.max(1e-300);
+    let counts = format!("{na} {ca} samples, {nb} {cb}; {nb} {speedup:.3}× as fast per step");
+    let _ = writeln!(
+        p.text,
+        "{nb} ran {speedup:.3}× as fast as {na} per step (these runs, under the sampler)"
     );
-    let svg = sample::differential(&folded[0], &folded[1], &title)?;
+    let colours = format!("red: a larger share of the samples in {nb}, blue: a smaller one");
+    // B's shape, coloured by the change from A: what B spends its time on.
+    let title = format!("{}: {nb} against {na}, {nb}'s frames", lesson.name());
+    let subtitle = format!("{colours}; {counts}");
+    let svg = sample::differential(&folded[0], &folded[1], &title, &subtitle, false)?;
     p.write(&o.out, "diff.svg", &svg)?;
+    // A's shape, coloured the same way: what A spent its time on, frames that vanish in B
+    // included.
+    let title = format!("{}: {na} against {nb}, {na}'s frames", lesson.name());
+    let svg = sample::differential(&folded[1], &folded[0], &title, &subtitle, true)?;
+    p.write(&o.out, "diff-negated.svg", &svg)?;
     Ok(p)
 }
 
@@ -350,6 +377,9 @@ pub struct ProfileOptions {
     pub top: u64,
     /// Samples per second of CPU time for the sampling profiler.
     pub frequency: i32,
+    /// Keep the harness's frames (main, the CLI, the profiler) below the variant in the
+    /// sampled flamegraphs.
+    pub full_stacks: bool,
     /// Steps of each profiled run; `None`: what fits in `budget`.
     pub steps: Option<u64>,
     /// Seconds an unprofiled run may take, to choose the steps.
@@ -407,6 +437,7 @@ pub fn command(
         sort: args.sort,
         top: args.top as usize,
         frequency: args.frequency,
+        full_stacks: args.full_stacks,
         steps,
         line_steps,
         out: dir,

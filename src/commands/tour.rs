@@ -82,6 +82,7 @@ pub fn tour(
                 sort: crate::profile::func::SortKey::Cumtime,
                 top: 20,
                 frequency: 1000,
+                full_stacks: false,
                 steps,
                 line_steps,
                 out: dir.join(name),

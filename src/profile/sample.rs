@@ -140,6 +140,39 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
     ))
 }
 
+/// Whether a frame is the harness's call of a variant's kernel: the lesson model's `run`
+/// (`Prepared::run`), in `src/lesson/mod.rs`.
+fn is_harness_run(f: &Frame) -> bool {
+    let ours = f.file.as_deref().and_then(project_path);
+    ours.is_some_and(|p| p == Path::new("src/lesson/mod.rs"))
+        && short(&f.name)
+            .trim_start_matches('<')
+            .split(['<', ' '])
+            .next()
+            == Some("run")
+}
+
+/// A frame's name for a flamegraph: hash-free, and a bare name of this project's code
+/// qualified by its file's module (`step` in lessons/diffusion/variants/nested.rs →
+/// `nested::step`; a `mod.rs` by its folder).
+fn display_name(f: &Frame) -> String {
+    let name = short(&f.name);
+    if name.contains("::") {
+        return name.to_string();
+    }
+    let module = f.file.as_deref().and_then(project_path).and_then(|p| {
+        let stem = p.file_stem()?.to_str()?.to_string();
+        match stem.as_str() {
+            "mod" | "lib" | "main" => Some(p.parent()?.file_name()?.to_str()?.to_string()),
+            _ => Some(stem),
+        }
+    });
+    match module {
+        Some(m) => format!("{m}::{name}"),
+        None => name.to_string(),
+    }
+}
+
 /// pprof's own frames (its signal handler and the unwinder), which sit at the tip of
 /// some stacks.
 fn is_profiler_frame(name: &str) -> bool {
@@ -188,14 +221,24 @@ impl Samples {
         self.stacks.iter().map(|s| s.count).sum()
     }
 
-    /// Folded stacks (`thread;outer;…;inner count`), inferno's input.
-    pub fn folded(&self) -> String {
+    /// Folded stacks (`thread;outer;…;inner count`), inferno's input. A frame of this
+    /// project's code whose name is bare (an inlined function's, `step`) is qualified by
+    /// its source file's module (`nested::step`). With `trim`, a stack that passes through
+    /// the harness's call of the kernel (the lesson's `run`, in `src/lesson/mod.rs`)
+    /// starts above it, at the variant's own function: the ~20 frames of `main`, the
+    /// CLI and the profiler below it say nothing about the variant.
+    pub fn folded(&self, trim: bool) -> String {
         let mut out = String::new();
         for s in &self.stacks {
+            let harness = s.frames.iter().rposition(is_harness_run);
+            let from = match (trim, harness) {
+                (true, Some(i)) => i + 1,
+                _ => 0,
+            };
             let mut line = s.thread.replace(';', ":");
-            for f in &s.frames {
+            for f in &s.frames[from..] {
                 line.push(';');
-                line.push_str(&short(&f.name).replace(';', ":"));
+                line.push_str(&display_name(f).replace(';', ":"));
             }
             let _ = writeln!(out, "{line} {}", s.count);
         }
@@ -420,8 +463,16 @@ pub fn flamegraph(folded: &str, title: &str, count_name: &str) -> Result<Vec<u8>
 
 /// A differential flamegraph: the shape of `after`, each frame coloured by how its share
 /// of samples changed from `before` (red grew, blue shrank); counts are normalised so runs
-/// of different lengths compare.
-pub fn differential(before: &str, after: &str, title: &str) -> Result<Vec<u8>> {
+/// of different lengths compare. `negate` swaps the colours (inferno's `--negate`):
+/// called with the two runs swapped, it draws the earlier run's shape coloured as the
+/// forward graph is, so a frame that vanished later stays visible.
+pub fn differential(
+    before: &str,
+    after: &str,
+    title: &str,
+    subtitle: &str,
+    negate: bool,
+) -> Result<Vec<u8>> {
     let fail = |e: &dyn std::fmt::Display| Error::Profiler {
         what: "draw the differential flamegraph",
         message: e.to_string(),
@@ -435,6 +486,8 @@ pub fn differential(before: &str, after: &str, title: &str) -> Result<Vec<u8>> {
         .map_err(|e| fail(&e))?;
     let mut fg = inferno::flamegraph::Options::default();
     fg.title = title.to_string();
+    fg.subtitle = Some(subtitle.to_string());
+    fg.negate_differentials = negate;
     let mut svg = Vec::new();
     inferno::flamegraph::from_reader(&mut fg, diff.as_slice(), &mut svg).map_err(|e| fail(&e))?;
     Ok(svg)

@@ -192,6 +192,7 @@ pub fn tutor(
                     sort: crate::profile::func::SortKey::Cumtime,
                     top: 10,
                     frequency: 1000,
+                    full_stacks: false,
                     steps: Some(steps),
                     budget: 2.0,
                     params: with(params),
