@@ -37,6 +37,42 @@ fn spin(seconds: f64) -> f64 {
 fn samples_weigh_their_cpu_time_and_land_where_the_time_went() {
     profile_pb_totals_the_runs_cpu_time();
     outside_is_split_and_line_zero_stays_home();
+    time_in_libc_is_kept();
+}
+
+/// Time in libc is not dropped: `remove0` spends nearly all of it shifting the queue with
+/// libc's memmove (perf agrees), and its sampled stacks say so, under `remove0`.
+fn time_in_libc_is_kept() {
+    let lesson = perflab::lessons::find("idioms").unwrap();
+    let params = lesson.parse_params_for(&[], "remove0").unwrap();
+    let prepared = lesson.prepare(&params).unwrap();
+    let v = lesson.variant_index("remove0").unwrap();
+    let clock = perflab::timing::RealClock::default();
+    let (_, samples) = sample::record(1000, || {
+        let start = std::time::Instant::now();
+        while start.elapsed().as_secs_f64() < 1.0 {
+            prepared.run(v, prepared.steps(), &clock, None).unwrap();
+        }
+    })
+    .unwrap();
+    let total = samples.total();
+    let in_libc: u64 = samples
+        .stacks
+        .iter()
+        .filter(|s| {
+            s.frames
+                .last()
+                .is_some_and(|f| f.name.contains("memmove") || f.name.contains("memcpy"))
+                && s.frames.iter().any(|f| f.name.contains("remove0"))
+        })
+        .map(|s| s.count)
+        .sum();
+    assert!(total > 100, "{total} samples");
+    assert!(
+        in_libc * 2 >= total,
+        "{in_libc} of {total} samples in memmove under remove0:\n{}",
+        samples.folded(true)
+    );
 }
 
 fn profile_pb_totals_the_runs_cpu_time() {

@@ -89,7 +89,12 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
     };
     let guard = pprof::ProfilerGuardBuilder::default()
         .frequency(frequency)
-        .blocklist(&["libc", "libgcc", "pthread", "vdso"])
+        // Samples that land in libc (memmove, malloc, futex), the vDSO or pthreads are
+        // kept and unwound through their .eh_frame, so their time shows under the caller
+        // (pprof's own example drops them). Only libgcc, the unwinder itself, stays
+        // blocked: a sample taken inside it would re-enter it from the signal handler.
+        // perflab's runs enter the unwinder only when a thread panics.
+        .blocklist(&["libgcc"])
         .build()
         .map_err(fail("start the sampling profiler"))?;
     let cpu_before = process_cpu_seconds();
