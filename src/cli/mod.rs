@@ -174,6 +174,10 @@ struct ProfileArgs {
     /// Keep the frames below the variant (main, the CLI, the profiler) in flamegraphs.
     #[arg(long)]
     full_stacks: bool,
+    /// Run the variant under a valgrind tool instead (a portable build, which valgrind
+    /// can decode).
+    #[arg(long, value_enum, value_name = "TOOL", conflicts_with = "diff")]
+    valgrind: Option<crate::commands::valgrind::Tool>,
     /// Steps of each profiled run [default: what fits in --budget; the line profiler runs a tenth].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     steps: Option<u64>,
@@ -261,7 +265,7 @@ options! {
     CompareArgs => compare::CompareOptions { variants, params, format; timing }
     TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format }
     ProfileArgs => profile::ProfileOptions {
-        variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, steps,
+        variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, valgrind, steps,
         budget, params
     }
     TourArgs => tour::TourOptions { out; timing }

@@ -8,6 +8,7 @@
 //! - [`inspect`]: `asm` and `machine`.
 //! - [`list`]: the lessons, their variants and parameters.
 //! - [`tour`]: every lesson compared and profiled, written under `reports/`.
+//! - [`valgrind`]: a variant under valgrind's tools, from a portable build.
 
 use crate::measure::Comparison;
 use std::io::Write;
@@ -18,6 +19,7 @@ pub mod list;
 pub mod profile;
 pub mod run;
 pub mod tour;
+pub mod valgrind;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -381,6 +381,8 @@ pub struct ProfileOptions {
     /// Keep the harness's frames (main, the CLI, the profiler) below the variant in the
     /// sampled flamegraphs.
     pub full_stacks: bool,
+    /// Run the variant under this valgrind tool instead (a portable build).
+    pub valgrind: Option<crate::commands::valgrind::Tool>,
     /// Steps of each profiled run; `None`: what fits in `budget`.
     pub steps: Option<u64>,
     /// Seconds an unprofiled run may take, to choose the steps.
@@ -423,6 +425,18 @@ pub fn command(
     });
     // Fail on an unwritable folder before spending any time.
     ready_folder(&dir)?;
+    if let Some(tool) = args.valgrind {
+        let name = lesson.variants()[variant].name;
+        anyhow::ensure!(
+            name != crate::lesson::EXERCISE,
+            "--valgrind runs the lesson's own variants; your exercise is not one of them yet"
+        );
+        let (file, summary) =
+            crate::commands::valgrind::run(tool, lesson.name(), name, &args.params, &dir)?;
+        write!(out, "{summary}")?;
+        writeln!(out, "wrote:\n  {}", file.display())?;
+        return Ok(());
+    }
     let full = prepared.steps().max(1);
     let steps_of = |v: usize| match args.steps {
         Some(n) => Ok(((n as usize).min(full), (n as usize / 10).clamp(1, full))),

@@ -193,6 +193,7 @@ pub fn tutor(
                     top: 10,
                     frequency: 1000,
                     full_stacks: false,
+                    valgrind: None,
                     steps: Some(steps),
                     budget: 2.0,
                     params: with(params),
