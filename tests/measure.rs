@@ -204,16 +204,21 @@ fn text(f: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()>) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// What `run` prints for one variant of a fake lesson.
+fn run_one(lesson: &Spec<Counter>, variant: &str) -> String {
+    text(|out| {
+        let options = RunOptions {
+            variant: Some(variant.into()),
+            ..RunOptions::default()
+        };
+        run(lesson, &options, &CLOCK, out)
+    })
+}
+
 #[test]
 fn commands_print_what_they_measured() {
     let _one = serial();
-    let ran = text(|out| {
-        let options = RunOptions {
-            variant: Some("fast".into()),
-            ..RunOptions::default()
-        };
-        run(&FAKE, &options, &CLOCK, out)
-    });
+    let ran = run_one(&FAKE, "fast");
     assert!(ran.starts_with("Fake (fake) — 1000 steps\n"), "{ran}");
     assert!(ran.contains("  time        4.000 ms\n"), "{ran}");
     assert!(ran.contains("  rate        250.0 M widgets/s\n"), "{ran}");
@@ -294,12 +299,6 @@ fn the_students_kernel_is_one_more_variant_where_it_is_registered() {
     let wrong = text(|out| compare(&WRONG_EXERCISE, &options, &CLOCK, out));
     let row = wrong.lines().find(|l| l.contains("exercise")).unwrap();
     assert!(row.contains("✗ 5.0e-4"), "{wrong}");
-    let ran = text(|out| {
-        let options = RunOptions {
-            variant: Some("exercise".into()),
-            ..RunOptions::default()
-        };
-        run(&WRONG_EXERCISE, &options, &CLOCK, out)
-    });
+    let ran = run_one(&WRONG_EXERCISE, "exercise");
     assert!(ran.contains("✗ differs from fast"), "{ran}");
 }
