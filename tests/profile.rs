@@ -335,7 +335,6 @@ fn sampled_flamegraph_contains_the_hot_kernel() {
     let svg = sample::flamegraph(&folded, "test", "samples").unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert!(svg.contains("hot_kernel_for_sampling"));
-    assert!(!samples.pprof().unwrap().is_empty());
     assert!(sample::record(0, || ()).is_err());
     assert!(sample::record(20_000, || ()).is_err());
 }

@@ -78,14 +78,15 @@ fn time_in_libc_is_kept() {
 fn profile_pb_totals_the_runs_cpu_time() {
     // The run's CPU and wall time, measured inside it (the profiler's report, built after
     // the run, is not part of it).
-    let ((cpu, wall), samples) = sample::record(1000, || {
+    let ((cpu, wall), samples) = perflab::profile::lines_sampled::record(1000, || {
         let (before, start) = (cpu_seconds(), std::time::Instant::now());
         spin(1.5);
         (cpu_seconds() - before, start.elapsed().as_secs_f64())
     })
     .unwrap();
-    assert!(samples.total() > 50, "only {} samples", samples.total());
-    let profile = pprof::protos::Profile::decode(samples.pprof().unwrap().as_slice()).unwrap();
+    assert!(samples.total > 50, "only {} samples", samples.total);
+    let pb = samples.pprof(1000, std::time::Duration::from_secs_f64(wall));
+    let profile = pprof::protos::Profile::decode(pb.unwrap().unwrap().as_slice()).unwrap();
     let total_ns: i64 = profile.sample.iter().map(|s| s.value[1]).sum();
     let total = total_ns as f64 / 1e9;
     assert!(
@@ -95,8 +96,8 @@ fn profile_pb_totals_the_runs_cpu_time() {
     // One thread spinning: its CPU time is (nearly) the wall time, whatever the timer's
     // real rate; 1/frequency weights would give a quarter of it at 250 ticks a second.
     assert!(total / wall > 0.7, "{total:.3} s of samples in {wall:.3} s");
-    assert_eq!(profile.period, samples.period_ns().round() as i64);
-    let rate = 1e9 / samples.period_ns();
+    assert_eq!(profile.period, samples.period_ns(1000).round() as i64);
+    let rate = 1e9 / samples.period_ns(1000);
     assert!(
         rate > 50.0 && rate <= 1000.0 * 1.05,
         "effective rate {rate}"

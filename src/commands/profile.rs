@@ -227,7 +227,7 @@ pub fn profile(
             Some(cpu) if total > 0 => format!(
                 "{total} samples over {} of CPU time ({runs}) at --frequency {}: one sample \
                  per {} of CPU time, {:.0} a second (Linux fires the profiling timer at most \
-                 once per scheduler tick); each weighs that in profile.pb\n",
+                 once per scheduler tick); profile.pb weighs its samples so\n",
                 format_seconds(cpu),
                 o.frequency,
                 format_seconds(samples.period_ns() / 1e9),
@@ -253,10 +253,10 @@ pub fn profile(
             let svg = sample::flamegraph(&folded, &format!("{label}: sampled stacks"), "samples")?;
             p.write(&o.out, "flamegraph.svg", &svg)?;
             p.write(&o.out, "samples.folded", folded.as_bytes())?;
-            p.write(&o.out, "profile.pb", &samples.pprof()?)?;
         }
 
         // The line sampler runs as often as the stack sampler did.
+        let started = std::time::Instant::now();
         let (outcome, sampled) = lines_sampled::record(o.frequency, || {
             let mut last = prepared.run(variant, o.steps, &clock, None);
             for _ in 1..reps {
@@ -264,7 +264,12 @@ pub fn profile(
             }
             last
         })?;
+        let wall = started.elapsed();
         outcome?;
+        // profile.pb: this run's stacks, each sample weighing its share of the CPU time.
+        if let Some(pb) = sampled.pprof(o.frequency, wall)? {
+            p.write(&o.out, "profile.pb", &pb)?;
+        }
         let mut body = sample::lines_table(&sampled.lines, sampled.total, o.top);
         if sampled.outside > 0 {
             let by: Vec<String> = sampled

@@ -26,6 +26,13 @@ const CAPACITY: usize = 1 << 20;
 static IPS: [AtomicUsize; CAPACITY] = [const { AtomicUsize::new(0) }; CAPACITY];
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
+/// Whole stacks kept per run, for profile.pb: 2¹⁵ (two minutes at 250 Hz), each at most
+/// `DEPTH` frames deep; later samples keep their address above but not their stack.
+const STACKS: usize = 1 << 15;
+const DEPTH: usize = 64;
+static STACK_IPS: [AtomicUsize; STACKS * DEPTH] = [const { AtomicUsize::new(0) }; STACKS * DEPTH];
+static STACK_LEN: [AtomicUsize; STACKS] = [const { AtomicUsize::new(0) }; STACKS];
+
 /// What a line-sampled run recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineSamples {
@@ -38,6 +45,11 @@ pub struct LineSamples {
     pub outside_by: Vec<(String, u64)>,
     /// Samples per project line, most first.
     pub lines: Vec<SampledLine>,
+    /// Each distinct stack, as instruction addresses from the interrupted one outwards
+    /// (return addresses above it), with its samples.
+    pub stacks: Vec<(Vec<usize>, u64)>,
+    /// CPU seconds the process used while sampling, where `/proc/self/stat` could be read.
+    pub cpu_seconds: Option<f64>,
 }
 
 #[cfg(test)]
@@ -70,7 +82,7 @@ mod tests {
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 mod signal {
-    use super::{CAPACITY, IPS, NEXT};
+    use super::{CAPACITY, DEPTH, IPS, NEXT, STACK_IPS, STACK_LEN, STACKS};
     use std::sync::atomic::Ordering::Relaxed;
 
     extern "C" fn on_sigprof(_: libc::c_int, _: *mut libc::siginfo_t, context: *mut libc::c_void) {
@@ -83,6 +95,39 @@ mod signal {
         let i = NEXT.fetch_add(1, Relaxed);
         if i < CAPACITY {
             IPS[i].store(ip, Relaxed);
+        }
+        if i < STACKS {
+            // The stack, from the interrupted instruction outwards: the unwinder walks
+            // this handler's frames and the signal frame first, then reaches `ip`. It
+            // takes no lock and allocates nothing (pprof's handler does the same); the
+            // one way to deadlock, a sample landing inside the unwinder itself, cannot
+            // happen while only this handler unwinds.
+            let base = i * DEPTH;
+            let mut n = 0;
+            let mut reached = false;
+            // SAFETY: unwinding this thread's own stack from a signal handler, with no
+            // other unwinding under way in perflab's runs (see above).
+            unsafe {
+                backtrace::trace_unsynchronized(|frame| {
+                    let at = frame.ip() as usize;
+                    reached |= at == ip;
+                    // A zero address ends the walk (the unwinder's last frame).
+                    if at == 0 {
+                        return false;
+                    }
+                    if reached {
+                        STACK_IPS[base + n].store(at, Relaxed);
+                        n += 1;
+                    }
+                    n < DEPTH
+                });
+            }
+            if !reached {
+                // Not unwound: the sample keeps its own address, at least.
+                STACK_IPS[base].store(ip, Relaxed);
+                n = 1;
+            }
+            STACK_LEN[i].store(n, Relaxed);
         }
     }
 
@@ -159,6 +204,7 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, LineSample
     }
     let _one_at_a_time = crate::profile::sample::sampler_lock();
     NEXT.store(0, Relaxed);
+    let cpu_before = crate::profile::sample::process_cpu_seconds();
     let fail = |e: std::io::Error| Error::Profiler {
         what: "run the line sampler",
         message: e.to_string(),
@@ -166,7 +212,18 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, LineSample
     signal::start(1_000_000 / frequency as i64).map_err(fail)?;
     let result = f();
     signal::stop().map_err(fail)?;
+    let cpu_seconds = crate::profile::sample::process_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let taken = NEXT.load(Relaxed);
+    let mut stacks: HashMap<Vec<usize>, u64> = HashMap::new();
+    for i in 0..taken.min(STACKS) {
+        let n = STACK_LEN[i].load(Relaxed).min(DEPTH);
+        let ips: Vec<usize> = (0..n)
+            .map(|k| STACK_IPS[i * DEPTH + k].load(Relaxed))
+            .collect();
+        *stacks.entry(ips).or_default() += 1;
+    }
     let mut by_ip: HashMap<usize, u64> = HashMap::new();
     for slot in &IPS[..taken.min(CAPACITY)] {
         *by_ip.entry(slot.load(Relaxed)).or_default() += 1;
@@ -206,8 +263,32 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, LineSample
             outside,
             outside_by,
             lines,
+            stacks: stacks.into_iter().collect(),
+            cpu_seconds,
         },
     ))
+}
+
+impl LineSamples {
+    /// CPU nanoseconds one sample stands for: the CPU time measured over the run divided
+    /// by the samples taken (1/frequency only where the CPU time could not be read).
+    pub fn period_ns(&self, frequency: i32) -> f64 {
+        match self.cpu_seconds {
+            Some(cpu) if cpu > 0.0 && self.total > 0 => cpu * 1e9 / self.total as f64,
+            _ => 1e9 / f64::from(frequency.max(1)),
+        }
+    }
+
+    /// The stacks as `profile.pb` ([`crate::profile::profile_pb`]), each sample weighing
+    /// [`LineSamples::period_ns`]; `None` without a stack.
+    pub fn pprof(&self, frequency: i32, duration: std::time::Duration) -> Result<Option<Vec<u8>>> {
+        if self.stacks.is_empty() {
+            return Ok(None);
+        }
+        let period = self.period_ns(frequency);
+        crate::profile::profile_pb::encode(&self.stacks, period, duration.as_nanos() as i64)
+            .map(Some)
+    }
 }
 
 /// Where a sampled address belongs.

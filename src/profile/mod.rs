@@ -7,7 +7,9 @@
 //! - [`memory`]: a run's peak, totals and memory timeline plot.
 //! - [`sample`]: pprof's sampling profiler: flamegraphs, `profile.pb`, differential
 //!   flamegraphs; tables and annotated source for the sampled line profile.
-//! - [`lines_sampled`]: the sampled line profile (instruction pointers → source lines).
+//! - [`lines_sampled`]: the sampled line profile (instruction pointers → source lines),
+//!   and each sample's stack.
+//! - [`profile_pb`]: those stacks as a whole pprof profile, `profile.pb`.
 //! - [`run`]: profiling a lesson variant with any of them (`cargo perflab profile`).
 //! - [`ticks`]: the profilers' clock.
 
@@ -16,6 +18,7 @@ pub mod func;
 pub mod lines;
 pub mod lines_sampled;
 pub mod memory;
+pub mod profile_pb;
 mod registry;
 pub mod sample;
 pub mod ticks;

@@ -3,8 +3,9 @@
 //! of the thread it lands on. Nothing in the code is changed, so the cost is the handler's
 //! (measured in `benches/profiling.rs`).
 //!
-//! From the samples: a flamegraph (inferno), the pprof protobuf `profile.pb` (for
-//! `go tool pprof` and speedscope) and a differential flamegraph of two runs. The sampled
+//! From the samples: a flamegraph (inferno) and a differential flamegraph of two runs.
+//! (`profile.pb` comes from the line sampler's stacks, which keep every sample's
+//! addresses: [`crate::profile::profile_pb`].) The sampled
 //! line profile ([`crate::profile::lines_sampled`]) is shown here as a table and as
 //! annotated source HTML.
 
@@ -49,7 +50,6 @@ pub struct Samples {
     /// CPU seconds the process used while sampling (all threads), measured by the kernel;
     /// `None` where `/proc/self/stat` cannot be read.
     pub cpu_seconds: Option<f64>,
-    report: pprof::Report,
 }
 
 /// The process's CPU time so far, user and system, all threads (exited ones too), from
@@ -140,7 +140,6 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
             stacks,
             frequency,
             cpu_seconds,
-            report,
         },
     ))
 }
@@ -266,30 +265,6 @@ impl Samples {
             (Some(cpu), n) if n > 0 && cpu > 0.0 => cpu * 1e9 / n as f64,
             _ => 1e9 / f64::from(self.frequency),
         }
-    }
-
-    /// pprof's protobuf, encoded: `profile.pb`. Each sample weighs [`Samples::period_ns`]
-    /// CPU nanoseconds, so the profile's total is the run's CPU time.
-    pub fn pprof(&self) -> Result<Vec<u8>> {
-        use pprof::protos::Message;
-        let mut profile = self.report.pprof().map_err(|e| Error::Profiler {
-            what: "build the pprof protobuf",
-            message: e.to_string(),
-        })?;
-        let period = self.period_ns().round() as i64;
-        profile.period = period;
-        for sample in &mut profile.sample {
-            // Values: [samples (count), cpu (nanoseconds)], as pprof-rs lays them out.
-            if let [count, cpu, ..] = sample.value.as_mut_slice() {
-                *cpu = *count * period;
-            }
-        }
-        let mut bytes = Vec::new();
-        profile.encode(&mut bytes).map_err(|e| Error::Profiler {
-            what: "encode the pprof protobuf",
-            message: e.to_string(),
-        })?;
-        Ok(bytes)
     }
 }
 

@@ -1,0 +1,217 @@
+//! `profile.pb`: the sampled stacks as a whole pprof profile, for `go tool pprof` and
+//! speedscope, built from the line sampler's stacks (each sample's own instruction
+//! addresses; pprof-rs's collector keeps one address per function, so its profile could
+//! not say which line or instruction).
+//!
+//! - A location per address, its lines the inlined frames there, innermost first, so
+//!   `-list`, `-lines` and `-traces` see the code as it ran.
+//! - A mapping per object (the executable, libc, …) with its path, file offset and build
+//!   id, so `-disasm` and `-weblist` find the binary.
+//! - Functions by their whole demangled names (`perflab::lessons::diffusion::…::step`),
+//!   so Rust's `main` is not C's; an inlined frame that debug info names bare (`step`) is
+//!   qualified by its source file's module, as the flamegraphs are.
+//! - Each sample weighs the CPU time it stands for: the run's CPU time over the samples.
+
+use crate::error::{Error, Result};
+use crate::profile::sample::project_path;
+use pprof::protos::{Function, Line, Location, Mapping, Message, Profile, Sample, ValueType};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// An executable mapping of this process: start, end, file offset, path.
+struct Object {
+    start: u64,
+    end: u64,
+    offset: u64,
+    path: String,
+}
+
+fn objects() -> Vec<Object> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (start, end) = f.first()?.split_once('-')?;
+            let path = f.get(5)?;
+            (f.get(1)?.contains('x') && path.starts_with('/')).then_some(())?;
+            Some(Object {
+                start: u64::from_str_radix(start, 16).ok()?,
+                end: u64::from_str_radix(end, 16).ok()?,
+                offset: u64::from_str_radix(f.get(2)?, 16).ok()?,
+                path: path.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// A file's GNU build id, in hex, where it has one.
+fn build_id(path: &str) -> Option<String> {
+    use object::Object as _;
+    let data = std::fs::read(path).ok()?;
+    let file = object::File::parse(&*data).ok()?;
+    let id = file.build_id().ok()??;
+    Some(id.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The string table: index 0 is the empty string.
+#[derive(Default)]
+struct Strings {
+    table: Vec<String>,
+    index: HashMap<String, i64>,
+}
+
+impl Strings {
+    fn id(&mut self, s: &str) -> i64 {
+        if self.table.is_empty() {
+            self.table.push(String::new());
+            self.index.insert(String::new(), 0);
+        }
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.table.len() as i64;
+        self.table.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
+/// A frame's function name for the profile: whole where the symbol table or debug info
+/// gives it whole; a bare name of this project's code qualified by its file's module.
+fn function_name(name: &str, file: Option<&Path>) -> String {
+    if name.contains("::") || name.is_empty() {
+        return name.to_string();
+    }
+    let module = file.and_then(project_path).and_then(|p| {
+        let stem = p.file_stem()?.to_str()?.to_string();
+        match stem.as_str() {
+            "mod" | "lib" | "main" => Some(p.parent()?.file_name()?.to_str()?.to_string()),
+            _ => Some(stem),
+        }
+    });
+    match module {
+        Some(m) => format!("{m}::{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// Encodes `stacks` (addresses from the sampled instruction outwards, with counts) as a
+/// pprof profile, each sample weighing `period_ns` CPU nanoseconds.
+pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) -> Result<Vec<u8>> {
+    let mut strings = Strings::default();
+    let objects = objects();
+    let symbols = crate::inspect::asm::Symbols::this().ok();
+    let mut profile = Profile::default();
+    let samples = ValueType {
+        ty: strings.id("samples"),
+        unit: strings.id("count"),
+    };
+    let cpu = ValueType {
+        ty: strings.id("cpu"),
+        unit: strings.id("nanoseconds"),
+    };
+    profile.sample_type = vec![samples, cpu.clone()];
+    profile.period_type = Some(cpu);
+    let period = period_ns.round() as i64;
+    profile.period = period;
+    profile.duration_nanos = duration_ns;
+
+    let mut mapping_of: HashMap<usize, u64> = HashMap::new();
+    let mut location_of: HashMap<usize, u64> = HashMap::new();
+    let mut function_of: HashMap<(String, String), u64> = HashMap::new();
+    for (stack, count) in stacks {
+        let mut ids = Vec::with_capacity(stack.len());
+        for (depth, &ip) in stack.iter().enumerate() {
+            if let Some(&id) = location_of.get(&ip) {
+                ids.push(id);
+                continue;
+            }
+            // A caller's address is where it returns to; its line is the call's, one
+            // byte back.
+            let lookup = if depth == 0 { ip } else { ip.saturating_sub(1) };
+            let object = objects
+                .iter()
+                .position(|o| o.start <= ip as u64 && (ip as u64) < o.end);
+            let mapping_id = match object {
+                Some(o) => *mapping_of.entry(o).or_insert_with(|| {
+                    let obj = &objects[o];
+                    let id = profile.mapping.len() as u64 + 1;
+                    let build = build_id(&obj.path).unwrap_or_default();
+                    profile.mapping.push(Mapping {
+                        id,
+                        memory_start: obj.start,
+                        memory_limit: obj.end,
+                        file_offset: obj.offset,
+                        filename: strings.id(&obj.path),
+                        build_id: strings.id(&build),
+                        has_functions: true,
+                        has_filenames: true,
+                        has_line_numbers: true,
+                        has_inline_frames: true,
+                    });
+                    id
+                }),
+                None => 0,
+            };
+            // The frames at this address, innermost first; the outermost is the symbol.
+            let mut frames: Vec<(String, String, i64)> = Vec::new();
+            backtrace::resolve(lookup as *mut std::ffi::c_void, |symbol| {
+                let file = symbol.filename().map(Path::to_path_buf);
+                let name = symbol.name().map(|n| format!("{n:#}")).unwrap_or_default();
+                frames.push((
+                    function_name(&name, file.as_deref()),
+                    file.map(|f| f.display().to_string()).unwrap_or_default(),
+                    i64::from(symbol.lineno().unwrap_or(0)),
+                ));
+            });
+            // The symbol table's name is whole where debug info may give it bare.
+            if let (Some(last), Some(whole)) = (
+                frames.last_mut(),
+                symbols.as_ref().and_then(|s| s.name(lookup)),
+            ) {
+                last.0 = whole;
+            }
+            if frames.is_empty() {
+                frames.push((format!("{ip:#x}"), String::new(), 0));
+            }
+            let mut lines = Vec::with_capacity(frames.len());
+            for (name, file, line) in frames {
+                let key = (name, file);
+                let next = function_of.len() as u64 + 1;
+                let function_id = *function_of.entry(key.clone()).or_insert_with(|| {
+                    profile.function.push(Function {
+                        id: next,
+                        name: strings.id(&key.0),
+                        system_name: strings.id(&key.0),
+                        filename: strings.id(&key.1),
+                        ..Function::default()
+                    });
+                    next
+                });
+                lines.push(Line { function_id, line });
+            }
+            let id = profile.location.len() as u64 + 1;
+            profile.location.push(Location {
+                id,
+                mapping_id,
+                address: ip as u64,
+                line: lines,
+                ..Location::default()
+            });
+            location_of.insert(ip, id);
+            ids.push(id);
+        }
+        profile.sample.push(Sample {
+            location_id: ids,
+            value: vec![*count as i64, *count as i64 * period],
+            ..Sample::default()
+        });
+    }
+    profile.string_table = strings.table;
+    let mut bytes = Vec::new();
+    profile.encode(&mut bytes).map_err(|e| Error::Profiler {
+        what: "encode the pprof protobuf",
+        message: e.to_string(),
+    })?;
+    Ok(bytes)
+}

@@ -1,0 +1,89 @@
+//! profile.pb read by `go tool pprof` (Debian's golang-go; `bash .ci/run` installs it):
+//! the build id and binary in its mapping, whole function names, lines per address
+//! (`-list` shows nested diffusion's time on its two statements), and samples that add
+//! up to the run's CPU time.
+
+use std::process::Command;
+
+fn pprof(args: &[&str], file: &std::path::Path) -> String {
+    let o = Command::new("go")
+        .args(["tool", "pprof"])
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("go is missing: install golang-go (bash .ci/run does)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn go_tool_pprof_reads_the_whole_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
+        .args([
+            "profile",
+            "diffusion",
+            "--variant",
+            "nested",
+            "--flamegraph",
+        ])
+        .args(["-p", "runtime=5", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pb = dir.path().join("profile.pb");
+
+    let top = pprof(&["-top"], &pb);
+    assert!(top.contains("Build ID: "), "{top}");
+    assert!(top.contains("File: perflab"), "{top}");
+    let step = top
+        .lines()
+        .find(|l| l.ends_with("perflab::lessons::diffusion::variants::nested::step"))
+        .unwrap_or_else(|| panic!("{top}"));
+    let flat: f64 = step
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap();
+    assert!(flat > 50.0, "{top}");
+    // One thread busy all along: the samples' weights add up to nearly the wall time.
+    let share: f64 = top
+        .lines()
+        .find_map(|l| {
+            l.split_once("Total samples = ")?
+                .1
+                .split_once('(')?
+                .1
+                .split_once('%')
+        })
+        .and_then(|(p, _)| p.parse().ok())
+        .unwrap_or_else(|| panic!("{top}"));
+    assert!(
+        share > 70.0,
+        "the samples stand for {share} % of the run's wall time:\n{top}"
+    );
+
+    let list = pprof(&["-list", "nested::step"], &pb);
+    let line = |n: &str| {
+        list.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(n))
+            .unwrap_or_else(|| panic!("no line {n}:\n{list}"))
+            .to_string()
+    };
+    for n in ["28:", "34:"] {
+        let l = line(n);
+        assert!(
+            !l.trim_start().starts_with('.'),
+            "no samples on {n}:\n{list}"
+        );
+    }
+
+    let traces = pprof(&["-traces"], &pb);
+    assert!(
+        traces.contains("perflab::lessons::diffusion::variants::nested::run"),
+        "{traces}"
+    );
+}
