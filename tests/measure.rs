@@ -123,27 +123,18 @@ macro_rules! fake {
     };
 }
 
+/// The fake lessons' exercise: where the kernel registered with `set_exercise` is graded.
+const FAKE_EXERCISE: ExerciseInfo = ExerciseInfo {
+    file: "lessons/fake/exercise.rs",
+    start: "",
+    target: 10.0,
+    params: &[],
+    hints: &["one"],
+};
+
 fake!(FAKE, None);
-fake!(
-    WITH_EXERCISE,
-    Some(Exercise::new(ExerciseInfo {
-        file: "lessons/fake/exercise.rs",
-        start: "",
-        target: 10.0,
-        params: &[],
-        hints: &["one"],
-    }))
-);
-fake!(
-    WRONG_EXERCISE,
-    Some(Exercise::new(ExerciseInfo {
-        file: "lessons/fake/exercise.rs",
-        start: "",
-        target: 10.0,
-        params: &[],
-        hints: &["one"],
-    }))
-);
+fake!(WITH_EXERCISE, Some(Exercise::new(FAKE_EXERCISE)));
+fake!(WRONG_EXERCISE, Some(Exercise::new(FAKE_EXERCISE)));
 
 #[test]
 fn measurements_are_exact_on_a_fake_clock() {

@@ -13,7 +13,7 @@
 //! - Each sample weighs the CPU time it stands for: the run's CPU time over the samples.
 
 use crate::error::{Error, Result};
-use crate::profile::sample::project_path;
+use crate::profile::sample::qualified;
 use pprof::protos::{Function, Line, Location, Mapping, Message, Profile, Sample, ValueType};
 use std::collections::HashMap;
 use std::path::Path;
@@ -73,25 +73,6 @@ impl Strings {
         self.table.push(s.to_string());
         self.index.insert(s.to_string(), i);
         i
-    }
-}
-
-/// A frame's function name for the profile: whole where the symbol table or debug info
-/// gives it whole; a bare name of this project's code qualified by its file's module.
-fn function_name(name: &str, file: Option<&Path>) -> String {
-    if name.contains("::") || name.is_empty() {
-        return name.to_string();
-    }
-    let module = file.and_then(project_path).and_then(|p| {
-        let stem = p.file_stem()?.to_str()?.to_string();
-        match stem.as_str() {
-            "mod" | "lib" | "main" => Some(p.parent()?.file_name()?.to_str()?.to_string()),
-            _ => Some(stem),
-        }
-    });
-    match module {
-        Some(m) => format!("{m}::{name}"),
-        None => name.to_string(),
     }
 }
 
@@ -159,7 +140,7 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
                 let file = symbol.filename().map(Path::to_path_buf);
                 let name = symbol.name().map(|n| format!("{n:#}")).unwrap_or_default();
                 frames.push((
-                    function_name(&name, file.as_deref()),
+                    qualified(&name, file.as_deref()),
                     file.map(|f| f.display().to_string()).unwrap_or_default(),
                     i64::from(symbol.lineno().unwrap_or(0)),
                 ));

@@ -160,11 +160,16 @@ fn is_harness_run(f: &Frame) -> bool {
 /// qualified by its file's module (`step` in lessons/diffusion/variants/nested.rs →
 /// `nested::step`; a `mod.rs` by its folder).
 fn display_name(f: &Frame) -> String {
-    let name = short(&f.name);
-    if name.contains("::") {
+    qualified(short(&f.name), f.file.as_deref())
+}
+
+/// A function's name, qualified where it is a bare name (an inlined frame's, from debug
+/// info) of this project's code: by its source file's module, `mod.rs` by its folder.
+pub fn qualified(name: &str, file: Option<&Path>) -> String {
+    if name.contains("::") || name.is_empty() {
         return name.to_string();
     }
-    let module = f.file.as_deref().and_then(project_path).and_then(|p| {
+    let module = file.and_then(project_path).and_then(|p| {
         let stem = p.file_stem()?.to_str()?.to_string();
         match stem.as_str() {
             "mod" | "lib" | "main" => Some(p.parent()?.file_name()?.to_str()?.to_string()),
