@@ -291,7 +291,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Look at the machine code",
-        text: "The book counts bytecode instructions with `dis` to see what each line costs the interpreter. Here the compiler's output is the thing to read: `cargo perflab asm particles --variant typed` prints a kernel's machine code, marking the packed SIMD instructions (▶, several values per instruction) and the scalar ones (·). `objects` is thousands of instructions of lookups, calls and allocations; `structs` does its work in `evolve` (the `--callees` lines), one particle at a time: scalar operations, and xmm pairs holding one particle's x and y; `typed` works on ymm registers, 4 particles per instruction.",
+        text: "The book counts bytecode instructions with `dis` to see what each line costs the interpreter. Here the compiler's output is the thing to read: `cargo perflab asm particles --variant typed` prints a kernel's machine code, marking the packed SIMD instructions (▶, several values per instruction) and the scalar ones (·). `objects` is thousands of instructions of lookups, calls and allocations; `structs` hands its work to `evolve` (the `--callees` lines). Where it was written, on a 2-vCPU AMD EPYC VM, `evolve` worked one particle at a time, as scalar operations and xmm pairs holding one particle's x and y, and `typed` on ymm registers, 4 particles per instruction. The lines below are your machine's: compare where the packed counts sit.",
         action: Action::Asm {
             variants: &["objects", "structs", "typed"],
         },
