@@ -1,7 +1,7 @@
 //! profile.pb read by `go tool pprof` (Debian's golang-go; `bash .ci/run` installs it):
 //! the build id and binary in its mapping, whole function names, lines per address
-//! (`-list` shows nested diffusion's time on its two statements), and samples that add
-//! up to the run's CPU time.
+//! (`-list` shows nested diffusion's time on its two statements), samples that add up
+//! to the run's CPU time, and the instructions (`-disasm`, `-weblist`).
 
 use std::process::Command;
 
@@ -86,4 +86,70 @@ fn go_tool_pprof_reads_the_whole_profile() {
         traces.contains("perflab::lessons::diffusion::variants::nested::run"),
         "{traces}"
     );
+
+    // Go's own pprof matches -disasm against the symbol table's mangled names and does
+    // not relocate: the executable's addresses, link-time ones, find the function and
+    // its samples. (Its disassembler cannot decode AVX, so the instructions themselves
+    // are read with the standalone pprof below.)
+    let disasm = pprof(&["-disasm", "nested.*step"], &pb);
+    assert!(
+        disasm
+            .lines()
+            .any(|l| l.starts_with("ROUTINE") && l.contains("nested4step")),
+        "{disasm}"
+    );
+
+    // The standalone pprof (Debian's golang-github-google-pprof-dev, built here) reads
+    // the binary with binutils: -disasm by the demangled name shows the kernel's
+    // floating-point instructions with samples on them, on nested.rs's lines, and
+    // -weblist interleaves them with the source.
+    let tool = standalone_pprof();
+    let run = |args: &[&str]| {
+        let o = Command::new(&tool).args(args).arg(&pb).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let disasm = run(&["-disasm", "nested::step"]);
+    assert!(
+        disasm.lines().any(|l| l.starts_with("ROUTINE")
+            && l.contains("perflab::lessons::diffusion::variants::nested::step")),
+        "{disasm}"
+    );
+    let sampled_fp = disasm.lines().any(|l| {
+        let t = l.trim_start();
+        !t.starts_with('.') && (t.contains("mulsd") || t.contains("addsd"))
+    });
+    assert!(sampled_fp, "no samples on mulsd/addsd:\n{disasm}");
+    let page = dir.path().join("weblist.html");
+    run(&[
+        "-weblist",
+        "nested::step",
+        "-output",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("4.0 * grid[i][j]") && html.contains("mulsd") && html.contains("nested.rs"),
+        "{html}"
+    );
+}
+
+/// Builds pprof from the sources of Debian's golang-github-google-pprof-dev (offline, in
+/// GOPATH mode) into the target folder, once.
+fn standalone_pprof() -> std::path::PathBuf {
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pprof");
+    let o = Command::new("go")
+        .args(["build", "-o"])
+        .arg(&out)
+        .arg("github.com/google/pprof")
+        .env("GO111MODULE", "off")
+        .env("GOPATH", "/usr/share/gocode")
+        .output()
+        .expect("go is missing: install golang-go (bash .ci/run does)");
+    assert!(
+        o.status.success(),
+        "building pprof failed (install golang-github-google-pprof-dev; bash .ci/run does): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
 }

@@ -125,13 +125,24 @@ impl Symbols {
         })
     }
 
+    /// How far from its link-time addresses this executable was loaded (ASLR's shift):
+    /// a run-time address minus this is the address in the binary's symbol table.
+    pub fn bias(&self) -> i64 {
+        self.bias
+    }
+
     /// The demangled name of the function containing the run-time `address`, if it is in
     /// this executable.
     pub fn name(&self, address: usize) -> Option<String> {
+        self.mangled(address).map(demangled)
+    }
+
+    /// The linker's (mangled) name of the function containing the run-time `address`.
+    pub fn mangled(&self, address: usize) -> Option<&str> {
         let at = (address as i64 - self.bias) as u64;
         let i = self.symbols.partition_point(|s| s.0 <= at).checked_sub(1)?;
         let s = &self.symbols[i];
-        (at < s.0 + s.1).then(|| demangled(&s.2))
+        (at < s.0 + s.1).then_some(s.2.as_str())
     }
 }
 
@@ -325,7 +336,8 @@ fn strip_hash(name: &str) -> &str {
     }
 }
 
-fn demangled(raw: &str) -> String {
+/// A mangled name demangled, without its hash.
+pub fn demangled(raw: &str) -> String {
     strip_hash(&rustc_demangle::demangle(raw).to_string()).to_string()
 }
 

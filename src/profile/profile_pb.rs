@@ -6,10 +6,15 @@
 //! - A location per address, its lines the inlined frames there, innermost first, so
 //!   `-list`, `-lines` and `-traces` see the code as it ran.
 //! - A mapping per object (the executable, libc, …) with its path, file offset and build
-//!   id, so `-disasm` and `-weblist` find the binary.
+//!   id, so `-disasm` and `-weblist` find the binary. The executable's addresses are its
+//!   link-time ones, as its symbol table has them, whatever address-space randomisation
+//!   did to this run: the same in every run, and what `go tool pprof` (which does not
+//!   relocate) looks up to disassemble. Shared libraries keep their run-time addresses.
 //! - Functions by their whole demangled names (`perflab::lessons::diffusion::…::step`),
 //!   so Rust's `main` is not C's; an inlined frame that debug info names bare (`step`) is
-//!   qualified by its source file's module, as the flamegraphs are.
+//!   qualified by its source file's module, as the flamegraphs are. Their system names
+//!   are the linker's mangled ones, which is what pprof's `-weblist` matches the
+//!   symbolizer's answers against.
 //! - Each sample weighs the CPU time it stands for: the run's CPU time over the samples.
 
 use crate::error::{Error, Result};
@@ -42,6 +47,15 @@ fn objects() -> Vec<Object> {
             })
         })
         .collect()
+}
+
+/// One frame at an address: its demangled (and, where bare, qualified) name, the
+/// linker's (mangled) name that symbolizers report, its file and line.
+struct Frame {
+    name: String,
+    system: String,
+    file: String,
+    line: i64,
 }
 
 /// A file's GNU build id, in hex, where it has one.
@@ -82,6 +96,18 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
     let mut strings = Strings::default();
     let objects = objects();
     let symbols = crate::inspect::asm::Symbols::this().ok();
+    let exe = std::env::current_exe()
+        .and_then(|e| e.canonicalize())
+        .ok()
+        .map(|e| e.display().to_string());
+    // What to subtract from an object's run-time addresses: the executable's load bias,
+    // nothing for the rest.
+    let shift = |obj: &Object| -> u64 {
+        match &symbols {
+            Some(s) if exe.as_deref() == Some(obj.path.as_str()) => s.bias() as u64,
+            _ => 0,
+        }
+    };
     let mut profile = Profile::default();
     let samples = ValueType {
         ty: strings.id("samples"),
@@ -99,7 +125,7 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
 
     let mut mapping_of: HashMap<usize, u64> = HashMap::new();
     let mut location_of: HashMap<usize, u64> = HashMap::new();
-    let mut function_of: HashMap<(String, String), u64> = HashMap::new();
+    let mut function_of: HashMap<(String, String, String), u64> = HashMap::new();
     for (stack, count) in stacks {
         let mut ids = Vec::with_capacity(stack.len());
         for (depth, &ip) in stack.iter().enumerate() {
@@ -113,6 +139,7 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
             let object = objects
                 .iter()
                 .position(|o| o.start <= ip as u64 && (ip as u64) < o.end);
+            let shift = object.map_or(0, |o| shift(&objects[o]));
             let mapping_id = match object {
                 Some(o) => *mapping_of.entry(o).or_insert_with(|| {
                     let obj = &objects[o];
@@ -120,8 +147,8 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
                     let build = build_id(&obj.path).unwrap_or_default();
                     profile.mapping.push(Mapping {
                         id,
-                        memory_start: obj.start,
-                        memory_limit: obj.end,
+                        memory_start: obj.start.wrapping_sub(shift),
+                        memory_limit: obj.end.wrapping_sub(shift),
                         file_offset: obj.offset,
                         filename: strings.id(&obj.path),
                         build_id: strings.id(&build),
@@ -135,36 +162,50 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
                 None => 0,
             };
             // The frames at this address, innermost first; the outermost is the symbol.
-            let mut frames: Vec<(String, String, i64)> = Vec::new();
+            let mut frames: Vec<Frame> = Vec::new();
             backtrace::resolve(lookup as *mut std::ffi::c_void, |symbol| {
                 let file = symbol.filename().map(Path::to_path_buf);
                 let name = symbol.name().map(|n| format!("{n:#}")).unwrap_or_default();
-                frames.push((
-                    qualified(&name, file.as_deref()),
-                    file.map(|f| f.display().to_string()).unwrap_or_default(),
-                    i64::from(symbol.lineno().unwrap_or(0)),
-                ));
+                let system = symbol
+                    .name()
+                    .map(|n| String::from_utf8_lossy(n.as_bytes()).into_owned())
+                    .unwrap_or_default();
+                frames.push(Frame {
+                    name: qualified(&name, file.as_deref()),
+                    system,
+                    file: file.map(|f| f.display().to_string()).unwrap_or_default(),
+                    line: i64::from(symbol.lineno().unwrap_or(0)),
+                });
             });
-            // The symbol table's name is whole where debug info may give it bare.
-            if let (Some(last), Some(whole)) = (
+            // The symbol table has the whole name where debug info may give it bare, and
+            // the linker's name that symbolizers answer with.
+            if let (Some(last), Some(mangled)) = (
                 frames.last_mut(),
-                symbols.as_ref().and_then(|s| s.name(lookup)),
+                symbols.as_ref().and_then(|s| s.mangled(lookup)),
             ) {
-                last.0 = whole;
+                last.name = crate::inspect::asm::demangled(mangled);
+                last.system = mangled.to_string();
             }
             if frames.is_empty() {
-                frames.push((format!("{ip:#x}"), String::new(), 0));
+                frames.push(Frame {
+                    name: format!("{ip:#x}"),
+                    system: String::new(),
+                    file: String::new(),
+                    line: 0,
+                });
             }
             let mut lines = Vec::with_capacity(frames.len());
-            for (name, file, line) in frames {
-                let key = (name, file);
+            for f in frames {
+                let line = f.line;
+                let key = (f.name, f.system, f.file);
                 let next = function_of.len() as u64 + 1;
                 let function_id = *function_of.entry(key.clone()).or_insert_with(|| {
+                    let (name, system, file) = &key;
                     profile.function.push(Function {
                         id: next,
-                        name: strings.id(&key.0),
-                        system_name: strings.id(&key.0),
-                        filename: strings.id(&key.1),
+                        name: strings.id(name),
+                        system_name: strings.id(if system.is_empty() { name } else { system }),
+                        filename: strings.id(file),
                         ..Function::default()
                     });
                     next
@@ -175,7 +216,7 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
             profile.location.push(Location {
                 id,
                 mapping_id,
-                address: ip as u64,
+                address: (ip as u64).wrapping_sub(shift),
                 line: lines,
                 ..Location::default()
             });
