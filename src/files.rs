@@ -34,3 +34,263 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("write", path, e.error))?;
     Ok(())
 }
+
+/// Where reports go by default: `PERFLAB_REPORTS`, or `reports/` in the project's root
+/// (whatever folder perflab is run from).
+pub fn reports() -> PathBuf {
+    std::env::var_os("PERFLAB_REPORTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("reports"))
+}
+
+/// A path as printed: relative to the current folder where it is inside it.
+pub fn shown(path: &Path) -> String {
+    let here = std::env::current_dir().ok();
+    match here.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+/// The file that marks a folder as one perflab wrote, so that it may be replaced.
+const MARK: &str = ".perflab-output";
+
+/// Staging folders of this process, removed if it is interrupted (Ctrl-C).
+static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn on_interrupt() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Another handler already set (a program embedding perflab) keeps its own; the
+        // next run removes what this one leaves.
+        let _ = ctrlc::set_handler(|| {
+            let live = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
+            for dir in live {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            eprintln!("interrupted: nothing written");
+            // The handler runs on a thread of its own, with no main to return to.
+            #[allow(clippy::disallowed_methods)]
+            std::process::exit(130);
+        });
+    });
+}
+
+/// An output folder written whole or not at all. Files go into a hidden staging folder
+/// beside it; [`Output::commit`] swaps it into place in one rename, so a run that fails,
+/// is interrupted or killed leaves the previous complete folder (or none) untouched.
+/// Runs that write into the same parent folder take turns: each holds a lock on the
+/// parent (which any later run waits on, saying so), and clears what a killed run left.
+#[derive(Debug)]
+pub struct Output {
+    target: PathBuf,
+    staging: PathBuf,
+    created: Vec<PathBuf>,
+    _lock: std::fs::File,
+    done: bool,
+}
+
+impl Output {
+    /// Gets ready to write `target`: checks that it can be written, before any work.
+    /// `waiting` is told once if another run holds the parent folder.
+    pub fn begin(target: &Path, waiting: &mut dyn FnMut(&Path)) -> Result<Output> {
+        let bad = |why: String| Error::io("write to", target, std::io::Error::other(why));
+        let leaf = target
+            .file_name()
+            .ok_or_else(|| bad("give a folder's name".to_string()))?
+            .to_os_string();
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        // Folders this run creates, innermost last, to remove again if it fails.
+        let mut created = Vec::new();
+        let mut missing = Vec::new();
+        let mut up = parent.as_path();
+        while !up.exists() {
+            missing.push(up.to_path_buf());
+            match up.parent() {
+                Some(p) if !p.as_os_str().is_empty() => up = p,
+                _ => break,
+            }
+        }
+        if up.exists() && !up.is_dir() {
+            return Err(bad(format!("{} is a file", up.display())));
+        }
+        for dir in missing.into_iter().rev() {
+            match std::fs::create_dir(&dir) {
+                Ok(()) => created.push(dir),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    remove_empty(&created);
+                    return Err(Error::io("create folder", target, e));
+                }
+            }
+        }
+        let fail = |created: &[PathBuf], e: Error| {
+            remove_empty(created);
+            e
+        };
+        let lock = std::fs::File::open(&parent)
+            .map_err(|e| fail(&created, Error::io("write to", target, e)))?;
+        match flock(&lock, false) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                waiting(&parent);
+                flock(&lock, true)
+                    .map_err(|e| fail(&created, Error::io("lock folder", &parent, e)))?;
+            }
+            Err(e) => return Err(fail(&created, Error::io("lock folder", &parent, e))),
+        }
+        if target.exists() {
+            let ours = target.join(MARK).exists();
+            let empty = std::fs::read_dir(target).map(|mut d| d.next().is_none());
+            match (target.is_dir(), ours, empty) {
+                (false, _, _) => {
+                    return Err(fail(&created, bad("it is a file, not a folder".into())));
+                }
+                (true, true, _) | (true, _, Ok(true)) => {}
+                _ => {
+                    return Err(fail(
+                        &created,
+                        bad(
+                            "the folder exists and perflab did not write it; name a new one".into(),
+                        ),
+                    ));
+                }
+            }
+        }
+        // What a killed run left (no run holds this lock but us).
+        let prefix = format!(".{}.staging-", leaf.to_string_lossy());
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        // The lock is held: no other run makes a staging folder here now.
+        let staging = parent.join(format!("{prefix}{}", std::process::id()));
+        std::fs::create_dir(&staging)
+            .map_err(|e| fail(&created, Error::io("write to", target, e)))?;
+        on_interrupt();
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(staging.clone());
+        }
+        let out = Output {
+            target: target.to_path_buf(),
+            staging,
+            created,
+            _lock: lock,
+            done: false,
+        };
+        write_atomic(
+            &out.staging.join(MARK),
+            b"written by perflab; replaced whole by its next run\n",
+        )?;
+        Ok(out)
+    }
+
+    /// The folder to write into until [`Output::commit`].
+    pub fn dir(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The folder the files end up in.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Where a file written into [`Output::dir`] will be once committed.
+    pub fn final_path(&self, staged: &Path) -> PathBuf {
+        match staged.strip_prefix(&self.staging) {
+            Ok(rel) => self.target.join(rel),
+            Err(_) => staged.to_path_buf(),
+        }
+    }
+
+    /// Puts the staged folder in place of the target, whole, in one rename.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        swap_in(&self.staging, &self.target)?;
+        // The staging path now holds the previous folder, if there was one.
+        let _ = std::fs::remove_dir_all(&self.staging);
+        self.done = true;
+        self.forget();
+        Ok(self.target.clone())
+    }
+
+    fn forget(&self) {
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|d| d != &self.staging);
+        }
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.staging);
+            self.forget();
+            remove_empty(&self.created);
+        }
+    }
+}
+
+/// Locks `file` for this process (flock, exclusive), waiting for it or not; the lock goes
+/// with the file's closing.
+#[allow(unsafe_code)]
+fn flock(file: &std::fs::File, wait: bool) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let how = if wait {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_EX | libc::LOCK_NB
+    };
+    // SAFETY: an open file descriptor and a valid operation.
+    match unsafe { libc::flock(file.as_raw_fd(), how) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+/// Removes these folders, innermost first, where they are empty.
+fn remove_empty(dirs: &[PathBuf]) {
+    for d in dirs.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+/// Moves folder `from` to `to`: where `to` exists, the two are exchanged in one step
+/// (Linux's renameat2 with RENAME_EXCHANGE), so `to` is never missing; elsewhere, or on a
+/// file system without it, the old one is moved aside first.
+#[allow(unsafe_code)]
+fn swap_in(from: &Path, to: &Path) -> Result<()> {
+    if !to.exists() {
+        return std::fs::rename(from, to).map_err(|e| Error::io("write", to, e));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).ok();
+        if let (Some(a), Some(b)) = (c(from), c(to)) {
+            // SAFETY: two valid NUL-terminated paths, relative to the current folder.
+            let r = unsafe {
+                libc::renameat2(
+                    libc::AT_FDCWD,
+                    a.as_ptr(),
+                    libc::AT_FDCWD,
+                    b.as_ptr(),
+                    libc::RENAME_EXCHANGE,
+                )
+            };
+            if r == 0 {
+                return Ok(());
+            }
+        }
+    }
+    let aside = from.with_extension("old");
+    std::fs::rename(to, &aside).map_err(|e| Error::io("write", to, e))?;
+    std::fs::rename(from, to).map_err(|e| Error::io("write", to, e))?;
+    std::fs::rename(&aside, from).map_err(|e| Error::io("write", to, e))?;
+    Ok(())
+}

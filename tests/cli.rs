@@ -5,10 +5,12 @@ use std::process::{Command, Output};
 
 const SMALL: &[&str] = &["-p", "dx=0.5", "-p", "runtime=1"];
 
+/// Runs perflab in `dir`, its default reports folder `dir/reports`.
 fn perflab(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perflab"))
         .args(args)
         .current_dir(dir)
+        .env("PERFLAB_REPORTS", dir.join("reports"))
         .output()
         .unwrap()
 }
@@ -17,6 +19,7 @@ fn lesson_bin(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_diffusion"))
         .args(args)
         .current_dir(dir)
+        .env("PERFLAB_REPORTS", dir.join("reports"))
         .output()
         .unwrap()
 }
@@ -365,9 +368,11 @@ fn snapshots_are_pngs_every_outtime_and_a_gif() {
     assert!(text.contains("snapshots"), "{text}");
     // 16 steps, one frame every int(0.25/dt) = 4 steps: after steps 0, 4, 8, 12 and 16.
     let snaps = dir.path().join("snaps");
+    // (and the mark that lets the next run replace the folder whole)
     let mut names: Vec<String> = std::fs::read_dir(&snaps)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != ".perflab-output")
         .collect();
     names.sort();
     assert_eq!(
@@ -419,7 +424,32 @@ fn snapshots_are_pngs_every_outtime_and_a_gif() {
     let b = with(&["run", "diffusion", "--snapshots", "file/sub"], SMALL);
     let o = perflab(&args(&b), dir.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot create folder file/sub"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("file/sub") && err.contains("file is a file"),
+        "{err}"
+    );
+    // A run that draws more frames than the cap stops before the run, naming outtime.
+    let c = [
+        "run",
+        "diffusion",
+        "-p",
+        "dx=0.5",
+        "-p",
+        "runtime=100",
+        "-p",
+        "outtime=1e-9",
+        "--snapshots",
+        "many",
+    ];
+    let o = perflab(&c, dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("raise outtime") && err.contains("500 frames"),
+        "{err}"
+    );
+    assert!(!dir.path().join("many").exists());
 }
 
 #[test]
@@ -518,10 +548,14 @@ fn profile_writes_every_report_and_prints_the_tables() {
     let callgrind = std::fs::read_to_string(out.join("callgrind.out.nested")).unwrap();
     assert!(callgrind.contains("fn=(2) nested::step") || callgrind.contains("nested::step"));
     assert!(callgrind.contains("calls=1000 "));
-    // No temp files left behind.
+    // No temp files left behind: the one hidden file is the mark of a folder perflab
+    // wrote, which lets its next run replace it.
     for entry in std::fs::read_dir(&out).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        assert!(!name.starts_with('.'), "left {name}");
+        assert!(
+            !name.starts_with('.') || name == ".perflab-output",
+            "left {name}"
+        );
     }
 
     // One profiler, its own folder, through the lesson's binary.
@@ -661,7 +695,15 @@ fn profile_to_an_unwritable_folder_fails_before_running() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("cannot create folder file/sub"), "{err}");
+    assert!(
+        err.contains("file/sub") && err.contains("file is a file"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "left something beside the file"
+    );
     assert!(o.stdout.is_empty());
 }
 

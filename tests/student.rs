@@ -13,6 +13,7 @@ fn perflab(args: &[&str], dir: &Path, state: &Path) -> Output {
         .args(args)
         .current_dir(dir)
         .env("PERFLAB_STATE", state)
+        .env("PERFLAB_REPORTS", dir.join("reports"))
         .output()
         .unwrap()
 }
@@ -375,6 +376,9 @@ fn the_exercise_is_a_variant_of_every_command() {
     let small = ["--param", "dx=0.5", "--param", "runtime=1"];
     let reports = dir.path().join("reports");
     let out = reports.to_str().unwrap();
+    // Each run replaces its folder whole: the diff gets one of its own.
+    let diff_out = dir.path().join("diff");
+    let diff_out = diff_out.to_str().unwrap();
     let cases: Vec<Vec<&str>> = vec![
         vec!["run", "diffusion", "--variant", "exercise"],
         vec![
@@ -414,7 +418,7 @@ fn the_exercise_is_a_variant_of_every_command() {
             "--budget",
             "0.3",
             "--out",
-            out,
+            diff_out,
         ],
         vec!["asm", "diffusion", "--variant", "exercise", "--summary"],
     ];
@@ -492,6 +496,7 @@ fn hint_reset_progress_and_tutor_called_directly() {
         step: Some(n as u64),
         no_pause: false,
         params: Vec::new(),
+        out: Some(dir.path().join("tutor")),
     };
     let walked = call(&|out| {
         let mut input = std::io::Cursor::new(Vec::new());

@@ -217,6 +217,9 @@ struct TutorArgs {
     /// Override a parameter in every step, e.g. --param dx=0.3 for a quick walk.
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
+    /// Folder for the profile step's files, as `profile --out` [default: reports/<lesson>/<variant>].
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -233,9 +236,9 @@ struct CheckArgs {
 
 #[derive(Debug, Args, Clone)]
 struct TourArgs {
-    /// Folder for the tables.
-    #[arg(long, default_value = "reports")]
-    out: PathBuf,
+    /// Folder for the tables, profiles and page, replaced whole [default: reports/tour].
+    #[arg(long)]
+    out: Option<PathBuf>,
     #[command(flatten)]
     timing: TimingArgs,
 }
@@ -269,7 +272,7 @@ options! {
         budget, params
     }
     TourArgs => tour::TourOptions { out; timing }
-    TutorArgs => tutor::TutorOptions { step, no_pause, params }
+    TutorArgs => tutor::TutorOptions { step, no_pause, params, out }
     CheckArgs => check::CheckOptions { rounds, no_build }
     AsmArgs => inspect::AsmOptions { variant, summary, callees }
 }

@@ -3,7 +3,7 @@
 //! (temp file, then rename) into one folder and returns the text to print.
 
 use crate::error::{Error, Result};
-use crate::files::write_atomic;
+use crate::files::{Output, write_atomic};
 use crate::lesson::{Lesson, Prepared};
 use crate::profile::{func, lines, lines_sampled, memory, sample};
 use crate::timing::{RealClock, format_seconds};
@@ -426,20 +426,26 @@ pub fn command(
             Some(_) => format!("diff-{}-{}", args.diff[0], args.diff[1]),
             None => lesson.variants()[variant].name.to_string(),
         };
-        Path::new("reports").join(lesson.name()).join(leaf)
+        crate::files::reports().join(lesson.name()).join(leaf)
     });
-    // Fail on an unwritable folder before spending any time.
-    ready_folder(&dir)?;
-    if let Some(tool) = args.valgrind {
+    if args.valgrind.is_some() {
         let name = lesson.variants()[variant].name;
         anyhow::ensure!(
             name != crate::lesson::EXERCISE,
             "--valgrind runs the lesson's own variants; your exercise is not one of them yet"
         );
+    }
+    // The folder is written whole at the end; an unwritable one fails here, before any
+    // time is spent.
+    let output = Output::begin(&dir, &mut waiting)?;
+    if let Some(tool) = args.valgrind {
+        let name = lesson.variants()[variant].name;
         let (file, summary) =
-            crate::commands::valgrind::run(tool, lesson.name(), name, &args.params, &dir)?;
+            crate::commands::valgrind::run(tool, lesson.name(), name, &args.params, output.dir())?;
+        let file = output.final_path(&file);
+        output.commit()?;
         write!(out, "{summary}")?;
-        writeln!(out, "wrote:\n  {}", file.display())?;
+        writeln!(out, "wrote:\n  {}", crate::files::shown(&file))?;
         return Ok(());
     }
     let full = prepared.steps().max(1);
@@ -460,7 +466,7 @@ pub fn command(
         full_stacks: args.full_stacks,
         steps,
         line_steps,
-        out: dir,
+        out: output.dir().to_path_buf(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let done = match diff {
@@ -470,10 +476,20 @@ pub fn command(
         }
         None => profile(lesson, prepared.as_ref(), variant, &options)?,
     };
+    let files: Vec<PathBuf> = done.files.iter().map(|f| output.final_path(f)).collect();
+    output.commit()?;
     write!(out, "{}", done.text)?;
     writeln!(out, "wrote:")?;
-    for f in &done.files {
-        writeln!(out, "  {}", f.display())?;
+    for f in &files {
+        writeln!(out, "  {}", crate::files::shown(f))?;
     }
     Ok(())
+}
+
+/// Says, once, that this run waits for another that writes into the same folder.
+pub fn waiting(parent: &Path) {
+    eprintln!(
+        "waiting: another perflab run is writing in {}",
+        crate::files::shown(parent)
+    );
 }

@@ -158,13 +158,28 @@ pub fn run(
         Some(_) => lesson.variant_index(name)?,
         None => prepared.scope().reference,
     };
+    // Snapshots go into a folder written whole at the end, checked (writable, within the
+    // caps) before the run.
+    let output = match &args.snapshots {
+        Some(dir) => {
+            snapshot_caps(lesson, prepared.as_ref(), variant, clock)?;
+            Some(crate::files::Output::begin(
+                dir,
+                &mut crate::commands::profile::waiting,
+            )?)
+        }
+        None => None,
+    };
     let (given, written) = run_watched(
         lesson,
         prepared.as_ref(),
         variant,
-        args.snapshots.as_deref(),
+        output.as_ref().map(|o| o.dir()),
         clock,
     )?;
+    if let Some(o) = output {
+        o.commit()?;
+    }
     let c = with_baseline(
         lesson,
         &params,
@@ -224,10 +239,62 @@ pub fn run(
             out,
             "  snapshots   {} PNGs and animation.gif in {}",
             written.len() - 1,
-            dir.display()
+            crate::files::shown(dir)
         )?;
     }
     writeln!(out, "  machine     {machine}")?;
+    Ok(())
+}
+
+/// Most snapshot frames a run may draw.
+pub const MAX_FRAMES: usize = 500;
+/// Most bytes the frames may take, as pictures held for the GIF and as PNG files at most.
+pub const MAX_FRAME_BYTES: usize = 1 << 30;
+
+/// Refuses, before the run, a snapshot series over [`MAX_FRAMES`] frames or
+/// [`MAX_FRAME_BYTES`] bytes, naming the parameter that sets the count.
+fn snapshot_caps(
+    lesson: &dyn Lesson,
+    prepared: &dyn crate::lesson::Prepared,
+    variant: usize,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    let Some(every) = prepared.frame_every() else {
+        anyhow::bail!("lesson {} draws no snapshots", lesson.name());
+    };
+    let frames = prepared.steps().div_ceil(every.max(1)) + 1;
+    // The first frame, for its size: the start state drawn, no step run.
+    let mut size = None;
+    let mut on_chunk = |_: usize, f: Option<crate::lesson::Frame>| {
+        size = f.map(|f| (f.width, f.height));
+        Ok(())
+    };
+    let mut watch = Watch {
+        chunk: 1,
+        frames: true,
+        on_chunk: &mut on_chunk,
+    };
+    prepared.run(variant, 0, clock, Some(&mut watch))?;
+    let (w, h) = size.unwrap_or((1, 1));
+    // Each frame is held as its values (8 bytes a pixel) and drawn in RGB (3 bytes).
+    let bytes = frames.saturating_mul(w * h * 11);
+    if frames > MAX_FRAMES || bytes > MAX_FRAME_BYTES {
+        // Frames that fit both caps, and the spacing that gives no more.
+        let fit = MAX_FRAMES.min(MAX_FRAME_BYTES / (w * h * 11).max(1)).max(2);
+        let spacing = lesson
+            .params()
+            .iter()
+            .find(|p| p.help.contains("snapshot"))
+            .map_or("the spacing of frames".to_string(), |p| p.name.to_string());
+        anyhow::bail!(
+            "--snapshots would draw {frames} frames of {w}×{h} pixels ({:.2} GiB); the most \
+             is {MAX_FRAMES} frames and {:.0} GiB: raise {spacing} (a frame every {every} \
+             steps now; every {} steps or more fits) or shorten the run",
+            bytes as f64 / (1u64 << 30) as f64,
+            MAX_FRAME_BYTES as f64 / (1u64 << 30) as f64,
+            prepared.steps().div_ceil(fit - 1).max(every + 1),
+        );
+    }
     Ok(())
 }
 

@@ -4,7 +4,6 @@
 
 use crate::commands::compare::{compare_lesson, print_comparison};
 use crate::commands::{Timing, shown};
-use crate::error::Error;
 use crate::inspect::machine::Machine;
 use crate::lesson::Lesson;
 use crate::measure::progress::Progress;
@@ -17,8 +16,8 @@ use std::path::PathBuf;
 /// Where the tour writes and how long each variant runs.
 #[derive(Debug, Clone)]
 pub struct TourOptions {
-    /// Folder for the tables, profiles and page.
-    pub out: PathBuf,
+    /// Folder for the tables, profiles and page, replaced whole (`None`: reports/tour).
+    pub out: Option<PathBuf>,
     /// How long and how often each variant runs.
     pub timing: Timing,
 }
@@ -30,8 +29,15 @@ pub fn tour(
     clock: &dyn Clock,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::files::reports().join("tour"));
+    // Everything goes into a staging folder that replaces the old tour whole at the end:
+    // the page always agrees with the files it links, and a bad folder fails first.
+    let output = crate::files::Output::begin(&target, &mut crate::commands::profile::waiting)?;
+    let stage = output.dir().to_path_buf();
     let machine = Machine::this();
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io("create folder", &args.out, e))?;
     let mut index = format!("# cargo perflab tour\n\nMachine: {machine}\n\n");
     let mut written = Vec::new();
     let mut sections = Vec::new();
@@ -48,7 +54,7 @@ pub fn tour(
             .with_context(|| format!("comparing the {} lesson {}", lesson.name(), shown(params)))?;
         print_comparison(&c, &machine, out)?;
         writeln!(out)?;
-        let dir = args.out.join(c.key());
+        let dir = stage.join(c.key());
         let md = report::markdown(&c, &machine);
         for (name, body) in [
             ("compare.md", md.clone()),
@@ -122,24 +128,26 @@ pub fn tour(
         }
         let (section, charts) = crate::report::html::lesson_section(&c, &links)?;
         for (file, svg) in charts {
-            let path = args.out.join(file);
+            let path = stage.join(file);
             crate::files::write_atomic(&path, svg.as_bytes())?;
             written.push(path);
         }
         sections.push(section);
     }
     bar.finish();
-    let path = args.out.join("index.html");
+    let path = stage.join("index.html");
     crate::files::write_atomic(
         &path,
         crate::report::html::page(&sections, &machine).as_bytes(),
     )?;
     written.push(path);
-    let path = args.out.join("tour.md");
+    let path = stage.join("tour.md");
     crate::files::write_atomic(&path, index.as_bytes())?;
     written.push(path);
+    let written: Vec<PathBuf> = written.iter().map(|p| output.final_path(p)).collect();
+    output.commit()?;
     for p in written {
-        writeln!(out, "wrote {}", p.display())?;
+        writeln!(out, "wrote {}", crate::files::shown(&p))?;
     }
     Ok(())
 }

@@ -71,6 +71,42 @@ pub(crate) fn sampler_lock() -> std::sync::MutexGuard<'static, ()> {
     SESSION.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// pprof's collector keeps its samples in a named temporary file in the temp folder (and
+/// reopens it by name to read them), held by a static that is never dropped, so the file
+/// would outlive the process. At exit (normal, or after Ctrl-C) this removes the
+/// process's open files named like tempfile's (`.tmp…`) in the temp folder, which only
+/// the collector makes here.
+#[allow(unsafe_code)]
+fn unlink_collector_files_at_exit() {
+    extern "C" fn at_exit() {
+        unlink_collector_files();
+    }
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function with no arguments, once.
+    ONCE.call_once(|| unsafe {
+        libc::atexit(at_exit);
+    });
+}
+
+fn unlink_collector_files() {
+    let tmp = std::env::temp_dir();
+    let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    for fd in fds.flatten() {
+        let Ok(target) = std::fs::read_link(fd.path()) else {
+            continue;
+        };
+        let ours = target.parent() == Some(tmp.as_path())
+            && target
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp"));
+        if ours && target.is_file() {
+            let _ = std::fs::remove_file(&target);
+        }
+    }
+}
+
 /// Runs `f` under pprof's sampler at `frequency` Hz.
 pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> {
     if !FREQUENCY.contains(&frequency) {
@@ -97,6 +133,7 @@ pub fn record<R>(frequency: i32, f: impl FnOnce() -> R) -> Result<(R, Samples)> 
         .blocklist(&["libgcc"])
         .build()
         .map_err(fail("start the sampling profiler"))?;
+    unlink_collector_files_at_exit();
     let cpu_before = process_cpu_seconds();
     let result = f();
     let cpu_seconds = process_cpu_seconds()

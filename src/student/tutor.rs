@@ -21,6 +21,8 @@ pub struct TutorOptions {
     pub no_pause: bool,
     /// `key=value` overrides applied in every step.
     pub params: Vec<String>,
+    /// Folder for the profile step's files (`None`: `profile`'s default).
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// Prints `text` wrapped at 88 columns, paragraph by paragraph.
@@ -177,9 +179,13 @@ pub fn tutor(
             } => {
                 writeln!(
                     out,
-                    "$ cargo perflab profile {} --variant {variant} --functions --lines --steps {steps} {}",
+                    "$ cargo perflab profile {} --variant {variant} --functions --lines --steps {steps} {}{}",
                     lesson.name(),
-                    shown(&with(params))
+                    shown(&with(params)),
+                    args.out.as_ref().map_or(String::new(), |d| format!(
+                        " --out {}",
+                        crate::files::shown(d)
+                    )),
                 )?;
                 let profile_args = ProfileOptions {
                     variant: Some(variant.to_string()),
@@ -188,7 +194,7 @@ pub fn tutor(
                     memory: false,
                     flamegraph: false,
                     diff: Vec::new(),
-                    out: None,
+                    out: args.out.clone(),
                     sort: crate::profile::func::SortKey::Cumtime,
                     top: 10,
                     frequency: 1000,
