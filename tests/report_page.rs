@@ -1,5 +1,5 @@
 //! The tour's page in a real browser: headless Chromium (Debian's `chromium`, which
-//! `.ci/run` installs) loads `reports/index.html`; the page itself counts the images that
+//! `.ci/run` installs) loads `reports/tour/index.html`; the page itself counts the images that
 //! decoded and the script errors, and the test reads both from the rendered DOM, then
 //! saves a screenshot beside the page.
 

@@ -1,4 +1,4 @@
-//! `reports/index.html`: the tour as one page. Per lesson, the comparison table, a chart
+//! `reports/tour/index.html`: the tour as one page. Per lesson, the comparison table, a chart
 //! of speedups and a chart of the cost of one unit of work (plotters, SVG files beside the
 //! page), links to the profiles that exist, and the machine it all ran on.
 //!
