@@ -478,6 +478,23 @@ fn tour_writes_markdown_and_json_reports() {
         .filter(|n| n.to_string_lossy().starts_with(".perflab-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    // The page links only files that are there, and every profile it names.
+    let page = std::fs::read_to_string(dir.path().join("out/index.html")).unwrap();
+    let mut links = 0;
+    for attr in ["href=\"", "src=\""] {
+        for piece in page.split(attr).skip(1) {
+            let target = piece.split('"').next().unwrap();
+            if target.starts_with('#') || target.contains(':') {
+                continue;
+            }
+            links += 1;
+            assert!(
+                dir.path().join("out").join(target).exists(),
+                "index.html links {target}, which is not there"
+            );
+        }
+    }
+    assert!(links > 20, "only {links} links in the page");
 }
 
 #[test]
