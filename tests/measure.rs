@@ -226,6 +226,7 @@ fn commands_print_what_they_measured() {
             format: Format::Text,
             repeat: 3,
             number: Some(2),
+            long: false,
         };
         time_it(&FAKE, &options, &CLOCK, out)
     });
@@ -245,6 +246,7 @@ fn commands_print_what_they_measured() {
                 samples: 3,
                 budget: 1.0,
                 full: false,
+                long: false,
             },
             ..CompareOptions::default()
         };
@@ -280,6 +282,7 @@ fn the_students_kernel_is_one_more_variant_where_it_is_registered() {
             samples: 3,
             budget: 1.0,
             full: false,
+            long: false,
         },
         ..CompareOptions::default()
     };
@@ -292,4 +295,50 @@ fn the_students_kernel_is_one_more_variant_where_it_is_registered() {
     assert!(row.contains("✗ 5.0e-4"), "{wrong}");
     let ran = run_one(&WRONG_EXERCISE, "exercise");
     assert!(ran.contains("✗ differs from fast"), "{ran}");
+}
+
+/// A full run that a short calibration puts over ten minutes stops before it starts and
+/// names --long; with --long it runs. `slow` takes 100 µs a step on the fake clock.
+#[test]
+fn a_run_over_ten_minutes_needs_long() {
+    let _one = serial();
+    let options = |steps: &str, long: bool| RunOptions {
+        variant: Some("slow".into()),
+        params: vec![format!("steps={steps}")],
+        long,
+        ..RunOptions::default()
+    };
+    // 7 million steps: 700 s of slow, and the reference's 28 s.
+    let mut out = Vec::new();
+    let err = run(&FAKE, &options("7000000", false), &CLOCK, &mut out).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("about 12 minutes") && message.contains("--long"),
+        "{message}"
+    );
+    assert!(out.is_empty(), "printed before refusing");
+    // 5 million: 500 s + 20 s, under the limit; and 7 million with --long.
+    let ran = text(|out| run(&FAKE, &options("5000000", false), &CLOCK, out));
+    assert!(ran.contains("  time        500.0 s"), "{ran}");
+    let ran = text(|out| run(&FAKE, &options("7000000", true), &CLOCK, out));
+    assert!(ran.contains("  time        700.0 s"), "{ran}");
+    // compare --full counts every sample: 3 samples and a check run of 1.5 million
+    // steps of slow are 600 s, the reference's another 24 s.
+    let compare_full = |long: bool| {
+        let options = CompareOptions {
+            variants: vec!["slow".into()],
+            params: vec!["steps=1500000".into()],
+            format: Format::Text,
+            timing: Timing {
+                samples: 3,
+                budget: 1.0,
+                full: true,
+                long,
+            },
+        };
+        let mut out = Vec::new();
+        compare(&FAKE, &options, &CLOCK, &mut out).map(|()| out)
+    };
+    assert!(format!("{:#}", compare_full(false).unwrap_err()).contains("--long"));
+    assert!(compare_full(true).is_ok());
 }

@@ -84,6 +84,9 @@ struct RunArgs {
     /// Write a colour-map PNG of the state every snapshot interval, and an animated GIF.
     #[arg(long, value_name = "DIR")]
     snapshots: Option<PathBuf>,
+    /// Run even when a short calibration says the run takes over ten minutes.
+    #[arg(long)]
+    long: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -111,9 +114,12 @@ struct TimingArgs {
     /// Seconds one run of a variant may take; slower variants run fewer steps.
     #[arg(long, default_value_t = 0.5, value_parser = positive_seconds, allow_hyphen_values = true)]
     budget: f64,
-    /// Run every variant for the full number of steps, however long that takes.
+    /// Run every variant for the full number of steps.
     #[arg(long)]
     full: bool,
+    /// With --full: run even when a short calibration says it takes over ten minutes.
+    #[arg(long)]
+    long: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -135,6 +141,9 @@ struct TimeitArgs {
     /// Loops per timing [default: automatic, enough for 0.2 s].
     #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
     number: Option<u64>,
+    /// Time even when a short calibration says the timings take over ten minutes.
+    #[arg(long)]
+    long: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -263,10 +272,10 @@ macro_rules! options {
 }
 
 options! {
-    TimingArgs => commands::Timing { samples, budget, full }
-    RunArgs => run::RunOptions { variant, snapshots, params, format }
+    TimingArgs => commands::Timing { samples, budget, full, long }
+    RunArgs => run::RunOptions { variant, snapshots, params, format, long }
     CompareArgs => compare::CompareOptions { variants, params, format; timing }
-    TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format }
+    TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format, long }
     ProfileArgs => profile::ProfileOptions {
         variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, valgrind, steps,
         budget, params

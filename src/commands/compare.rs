@@ -86,6 +86,17 @@ pub fn compare_lesson(
     let params = lesson.parse_params(params)?;
     let prepared = lesson.prepare(&params)?;
     let plan = plan(lesson, prepared.scope(), only, timing)?;
+    if timing.full {
+        let full = prepared.steps();
+        // Each variant's samples, its check run, and the reference's run.
+        let mut runs: Vec<(usize, usize, u64)> = plan
+            .entries
+            .iter()
+            .map(|e| (e.variant, full, plan.samples as u64 + 1))
+            .collect();
+        runs.push((prepared.scope().reference, full, 1));
+        crate::commands::guard_time(lesson, prepared.as_ref(), &runs, timing.long, clock)?;
+    }
     Ok(measure(lesson, &params, prepared.as_ref(), &plan, clock)?)
 }
 

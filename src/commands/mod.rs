@@ -38,8 +38,10 @@ pub struct Timing {
     pub samples: u64,
     /// Seconds one run of a variant may take; slower variants run fewer steps.
     pub budget: f64,
-    /// Run every variant for the full number of steps, however long that takes.
+    /// Run every variant for the full number of steps.
     pub full: bool,
+    /// Allow full runs estimated at over [`LONG_RUN`] seconds.
+    pub long: bool,
 }
 
 impl Default for Timing {
@@ -48,8 +50,58 @@ impl Default for Timing {
             samples: 5,
             budget: 0.5,
             full: false,
+            long: false,
         }
     }
+}
+
+/// Seconds past which a run needs `--long`: about ten minutes.
+pub const LONG_RUN: f64 = 600.0;
+
+/// Refuses, unless `long`, a command whose runs would take more than [`LONG_RUN`]: each
+/// of `runs` is (variant, steps, times), and a short calibration of each variant gives
+/// its time per step. Says what it would take and how it was estimated.
+pub fn guard_time(
+    lesson: &dyn crate::lesson::Lesson,
+    prepared: &dyn crate::lesson::Prepared,
+    runs: &[(usize, usize, u64)],
+    long: bool,
+    clock: &dyn crate::timing::Clock,
+) -> anyhow::Result<()> {
+    if long {
+        return Ok(());
+    }
+    let mut total = 0.0;
+    let mut slowest = (0.0, 0usize, 0usize);
+    for &(variant, steps, times) in runs {
+        let per = crate::measure::seconds_per_step(prepared, variant, 0.05, clock)?;
+        let t = per * steps as f64 * times as f64;
+        total += t;
+        if t > slowest.0 {
+            slowest = (per, steps, variant);
+        }
+        // A first variant over the limit settles it.
+        if total > LONG_RUN {
+            break;
+        }
+    }
+    if total > LONG_RUN {
+        let (per, steps, variant) = slowest;
+        let about = match total {
+            t if t < 2.0 * 3600.0 => format!("{:.0} minutes", t / 60.0),
+            t if t < 2.0 * 86400.0 => format!("{:.0} hours", t / 3600.0),
+            t => format!("{:.0} days", t / 86400.0),
+        };
+        anyhow::bail!(
+            "this would run for about {about} ({steps} steps of {}, {} a step in a short \
+             calibration; over {:.0} minutes needs --long): add --long to run it anyway, or \
+             choose parameters that make fewer steps",
+            lesson.variants()[variant].name,
+            crate::timing::format_seconds(per),
+            LONG_RUN / 60.0,
+        );
+    }
+    Ok(())
 }
 
 /// An exit status to leave with, already explained on the terminal (a failed check: 1).

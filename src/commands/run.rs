@@ -23,6 +23,8 @@ pub struct RunOptions {
     pub format: Format,
     /// Folder for colour-map PNGs of the state and an animated GIF.
     pub snapshots: Option<PathBuf>,
+    /// Allow a run estimated at over [`crate::commands::LONG_RUN`] seconds.
+    pub long: bool,
 }
 
 /// What `timeit` times.
@@ -38,6 +40,8 @@ pub struct TimeitOptions {
     pub repeat: u64,
     /// Loops per timing; `None`: enough for 0.2 s.
     pub number: Option<u64>,
+    /// Allow timings estimated at over [`crate::commands::LONG_RUN`] seconds in all.
+    pub long: bool,
 }
 
 /// Seconds the baseline may take in `run` and `timeit`, which report a speedup too.
@@ -158,6 +162,12 @@ pub fn run(
         Some(_) => lesson.variant_index(name)?,
         None => prepared.scope().reference,
     };
+    let full = prepared.steps();
+    let mut runs = vec![(variant, full, 1)];
+    if prepared.scope().reference != variant {
+        runs.push((prepared.scope().reference, full, 1));
+    }
+    crate::commands::guard_time(lesson, prepared.as_ref(), &runs, args.long, clock)?;
     // Snapshots go into a folder written whole at the end, checked (writable, within the
     // caps) before the run.
     let output = match &args.snapshots {
@@ -309,6 +319,12 @@ pub fn time_it(
     let prepared = lesson.prepare(&params)?;
     let variant = lesson.variant_index(&args.variant)?;
     let steps = prepared.steps();
+    // Without -n, timeit makes one loop at least per timing.
+    let mut runs = vec![(variant, steps, args.repeat * args.number.unwrap_or(1))];
+    if prepared.scope().reference != variant {
+        runs.push((prepared.scope().reference, steps, 1));
+    }
+    crate::commands::guard_time(lesson, prepared.as_ref(), &runs, args.long, clock)?;
     let (loops, given) = timeit(
         prepared.as_ref(),
         variant,

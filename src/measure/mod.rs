@@ -201,6 +201,25 @@ pub fn calibrate(
     }
 }
 
+/// Seconds one step of `variant` takes, from a short calibration: runs of steps
+/// doubling from one until a run takes `at_least` seconds (or the full run is reached).
+pub fn seconds_per_step(
+    prepared: &dyn Prepared,
+    variant: usize,
+    at_least: f64,
+    clock: &dyn Clock,
+) -> Result<f64> {
+    let full = prepared.steps().max(1);
+    let mut steps = 1;
+    loop {
+        let t = prepared.run(variant, steps, clock, None)?.seconds;
+        if steps >= full || t >= at_least {
+            return Ok(t / steps as f64);
+        }
+        steps = (steps * 2).min(full);
+    }
+}
+
 /// Measures the plan's variants side by side.
 pub fn measure(
     lesson: &dyn Lesson,

@@ -104,6 +104,7 @@ pub fn tutor(
                     params: with(params),
                     format: Format::Text,
                     snapshots: None,
+                    long: false,
                 };
                 run(lesson, &run_args, clock, out)?;
             }
@@ -123,6 +124,7 @@ pub fn tutor(
                         samples: 3,
                         budget: 0.3,
                         full: false,
+                        long: false,
                     },
                 };
                 compare(lesson, &compare_args, clock, out)?;
