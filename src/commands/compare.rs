@@ -107,7 +107,9 @@ pub fn print_comparison(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     header(c, out)?;
-    let roof = crate::inspect::roofline::load();
+    // Only a comparison that counts its flops and bytes has roofline columns, and only
+    // then is the kept measurement read (and a file that cannot be used said).
+    let roof = c.work.and_then(|_| crate::inspect::roofline::for_tables());
     writeln!(
         out,
         "{}",

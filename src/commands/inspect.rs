@@ -69,20 +69,25 @@ fn summarise(listing: &crate::inspect::asm::Listing, out: &mut dyn Write) -> std
 /// does; `again` measures anew.
 pub fn machine(again: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     use crate::inspect::roofline;
-    let kept = if again { None } else { roofline::load() };
+    let path = roofline::path();
+    let kept = match roofline::read(&path) {
+        roofline::Kept::Usable(r) if !again => Some(r),
+        _ => None,
+    };
     let r = match kept {
         Some(r) => {
             writeln!(
                 out,
                 "measured earlier (kept in {}; --again measures anew):",
-                roofline::path().display()
+                path.display()
             )?;
             r
         }
         None => {
             eprintln!("measuring: STREAM triad over 768 MiB, then FMA loops (a few seconds) …");
             let r = roofline::measure()?;
-            let path = roofline::save(&r)?;
+            // A damaged file is moved aside, not replaced, and that is said.
+            crate::commands::warn(roofline::save_at(&path, &r)?);
             writeln!(out, "measured now, kept in {}:", path.display())?;
             r
         }

@@ -214,23 +214,107 @@ pub fn path() -> PathBuf {
         .unwrap_or_else(|| crate::files::root().join(".perflab-machine.json"))
 }
 
-/// The kept measurement, if there is one for this machine (a file from another machine,
-/// or one that cannot be read, counts as none).
-pub fn load() -> Option<Roofline> {
-    let text = std::fs::read_to_string(path()).ok()?;
-    let r: Roofline = serde_json::from_str(&text).ok()?;
-    (r.machine == Machine::this().to_string()).then_some(r)
+/// The kept measurement, as read back.
+#[derive(Debug)]
+pub enum Kept {
+    /// No file: nothing measured yet.
+    Missing,
+    /// A measurement of this machine.
+    Usable(Roofline),
+    /// A file that cannot be used (not a measurement, or one with a figure that is not a
+    /// positive number): why, in a few words.
+    Damaged(String),
+    /// Another machine's measurement: that machine, in words.
+    OtherMachine(String),
 }
 
-/// Keeps a measurement, whole or not at all.
-pub fn save(r: &Roofline) -> Result<PathBuf> {
+impl Roofline {
+    /// What makes a decoded measurement unusable, if anything: no threads, or a figure
+    /// that is not a finite positive number (a bound of zero would divide by zero).
+    fn flaw(&self) -> Option<String> {
+        if self.threads == 0 {
+            return Some("threads is 0".into());
+        }
+        [
+            ("bandwidth_one", self.bandwidth_one),
+            ("bandwidth_all", self.bandwidth_all),
+            ("flops_one", self.flops_one),
+            ("flops_all", self.flops_all),
+        ]
+        .into_iter()
+        .find(|(_, x)| !(x.is_finite() && *x > 0.0))
+        .map(|(name, x)| format!("{name} is {x}, not a positive number"))
+    }
+}
+
+/// Reads the measurement kept at `path`.
+pub fn read(path: &Path) -> Kept {
+    match crate::files::read_json::<Roofline>(path) {
+        crate::files::Kept::Missing => Kept::Missing,
+        crate::files::Kept::Damaged(why) => Kept::Damaged(why),
+        crate::files::Kept::Read(r) => match r.flaw() {
+            Some(why) => Kept::Damaged(why),
+            None if r.machine != Machine::this().to_string() => Kept::OtherMachine(r.machine),
+            None => Kept::Usable(r),
+        },
+    }
+}
+
+/// The line to print when the measurement kept at `path` cannot be used for the roofline
+/// columns; none when it can, or when there is none (nothing measured yet is no fault).
+pub fn unusable(path: &Path, kept: &Kept) -> Option<String> {
+    let (what, remedy) = match kept {
+        Kept::Missing | Kept::Usable(_) => return None,
+        Kept::Damaged(why) => (format!("cannot be used ({why})"), "measures anew"),
+        Kept::OtherMachine(m) => (format!("is another machine's ({m})"), "measures this one"),
+    };
+    Some(format!(
+        "warning: machine file {} {what}, so no roofline columns; `cargo perflab machine` {remedy}",
+        path.display()
+    ))
+}
+
+/// The kept measurement for the roofline columns of `compare` and `tour`, if it can be
+/// used. One that cannot is said in one line on standard error, once a process (a tour or
+/// a tutor compares many times); a missing one is not.
+pub fn for_tables() -> Option<Roofline> {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let path = path();
+    match read(&path) {
+        Kept::Usable(r) => Some(r),
+        kept => {
+            if let Some(w) = unusable(&path, &kept)
+                && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                eprintln!("{w}");
+            }
+            None
+        }
+    }
+}
+
+/// Keeps a measurement at `path`, whole or not at all. A damaged file there is first moved
+/// aside to `<path>.corrupt.<n>` ([`crate::files::set_aside`]), never replaced; returns
+/// the line saying so, if it was.
+pub fn save_at(path: &Path, r: &Roofline) -> Result<Option<String>> {
     let json = serde_json::to_string_pretty(r).map_err(|e| Error::Profiler {
         what: "encode the machine's measurement",
         message: e.to_string(),
     })?;
-    write_atomic(&path, format!("{json}\n").as_bytes())?;
-    Ok(path)
+    let note = match read(path) {
+        Kept::Damaged(why) => {
+            let aside =
+                crate::files::set_aside(path).map_err(|e| Error::io("set aside", path, e))?;
+            Some(format!(
+                "moved the damaged machine file {} to {} ({why})",
+                path.display(),
+                aside.display()
+            ))
+        }
+        _ => None,
+    };
+    write_atomic(path, format!("{json}\n").as_bytes())?;
+    Ok(note)
 }
 
 #[cfg(test)]
@@ -254,6 +338,92 @@ mod tests {
         assert_eq!(r.bound(0.5, false), 5e9);
         assert_eq!(r.share(4e9, 0.5, true), 0.5);
         assert!(r.describe().contains("ridge point   6.25 flops per byte"));
+    }
+
+    #[test]
+    fn a_figure_that_is_not_a_positive_number_makes_the_file_unusable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("machine.json");
+        assert!(matches!(read(&path), Kept::Missing));
+        assert_eq!(unusable(&path, &read(&path)), None);
+        let good = Roofline {
+            machine: Machine::this().to_string(),
+            threads: 2,
+            bandwidth_one: 10e9,
+            bandwidth_all: 16e9,
+            flops_one: 50e9,
+            flops_all: 100e9,
+            caches: vec![],
+        };
+        assert_eq!(save_at(&path, &good).unwrap(), None);
+        assert!(matches!(read(&path), Kept::Usable(r) if r == good));
+        for (bad, why) in [
+            (
+                Roofline {
+                    flops_all: 0.0,
+                    ..good.clone()
+                },
+                "flops_all is 0, not a positive number",
+            ),
+            (
+                Roofline {
+                    bandwidth_one: -1.0,
+                    ..good.clone()
+                },
+                "bandwidth_one is -1, not a positive number",
+            ),
+            (
+                Roofline {
+                    threads: 0,
+                    ..good.clone()
+                },
+                "threads is 0",
+            ),
+        ] {
+            assert_eq!(bad.flaw().as_deref(), Some(why));
+        }
+        assert_eq!(
+            Roofline {
+                bandwidth_all: f64::NAN,
+                ..good.clone()
+            }
+            .flaw()
+            .unwrap(),
+            "bandwidth_all is NaN, not a positive number"
+        );
+        assert!(
+            Roofline {
+                flops_one: f64::INFINITY,
+                ..good.clone()
+            }
+            .flaw()
+            .is_some()
+        );
+        std::fs::write(
+            &path,
+            serde_json::to_string(&Roofline {
+                flops_all: 0.0,
+                ..good.clone()
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        let w = unusable(&path, &read(&path)).unwrap();
+        assert!(
+            w.contains("cannot be used (flops_all is 0, not a positive number)"),
+            "{w}"
+        );
+        assert!(w.ends_with("`cargo perflab machine` measures anew"), "{w}");
+        let other = Roofline {
+            machine: "a far bigger machine".into(),
+            ..good
+        };
+        std::fs::write(&path, serde_json::to_string(&other).unwrap()).unwrap();
+        let w = unusable(&path, &read(&path)).unwrap();
+        assert!(
+            w.contains("is another machine's (a far bigger machine)"),
+            "{w}"
+        );
     }
 
     #[test]

@@ -122,10 +122,11 @@ pub fn hint(lesson: &dyn Lesson, state: &Path, out: &mut dyn Write) -> anyhow::R
         lesson.name()
     );
     let mut shown = 0;
+    // The hint is shown even when the progress file cannot be saved: a warning, no more.
     warn(crate::student::state::update(state, lesson.name(), |p| {
         p.hints_shown = (p.hints_shown + 1).min(info.hints.len());
         shown = p.hints_shown;
-    })?);
+    }));
     for (i, h) in info.hints.iter().enumerate().take(shown) {
         writeln!(out, "hint {} of {}:", i + 1, info.hints.len())?;
         wrapped(h, out)?;

@@ -73,6 +73,9 @@ pub fn tutor(
     }
     // Check the extra parameters once, before any step runs.
     lesson.parse_params(&args.params)?;
+    // Each step records itself; a progress file that cannot be saved is said once, not
+    // at every step.
+    let mut warned = std::collections::BTreeSet::new();
     let with = |own: &[&str]| -> Vec<String> {
         own.iter()
             .map(|s| s.to_string())
@@ -209,9 +212,12 @@ pub fn tutor(
                 profile::command(lesson, &profile_args, out)?;
             }
         }
-        warn(crate::student::state::update(state, lesson.name(), |p| {
+        if let Some(w) = crate::student::state::update(state, lesson.name(), |p| {
             p.steps_seen.insert(i + 1);
-        })?);
+        }) && warned.insert(w.clone())
+        {
+            warn(Some(w));
+        }
         if !args.no_pause && i + 1 < steps.len() {
             write!(out, "\n[Enter: next step · q then Enter: stop] ")?;
             out.flush()?;
