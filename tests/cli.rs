@@ -724,6 +724,42 @@ fn profile_to_an_unwritable_folder_fails_before_running() {
     assert!(o.stdout.is_empty());
 }
 
+/// The tour, snapshots and the tutor's profile refuse an unwritable folder before any
+/// measuring, and a non-empty folder perflab did not write.
+#[test]
+fn unwritable_or_foreign_folders_fail_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "not a folder").unwrap();
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/notes.txt"), "keep me").unwrap();
+    for args in [
+        &["tour", "--out", "file/sub"][..],
+        &["tour", "--out", "mine"],
+        &[
+            "profile",
+            "diffusion",
+            "--variant",
+            "fused",
+            "--out",
+            "mine",
+        ],
+        &["run", "diffusion", "--snapshots", "file/sub"],
+    ] {
+        let o = perflab(args, dir.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(args[args.len() - 1]), "{err}");
+        // The tour prints each lesson's table as it measures it: nothing was measured.
+        assert!(o.stdout.is_empty(), "{args:?} printed before failing");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine/notes.txt")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
 #[test]
 fn machine_is_measured_once_and_compare_shows_the_roofline() {
     let dir = tempfile::tempdir().unwrap();
