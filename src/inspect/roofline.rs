@@ -321,17 +321,22 @@ pub fn save_at(path: &Path, r: &Roofline) -> Result<Option<String>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_bound_is_the_lower_roof() {
-        let r = Roofline {
-            machine: "test".into(),
+    /// A roofline of round figures for `machine`.
+    fn round(machine: String) -> Roofline {
+        Roofline {
+            machine,
             threads: 2,
             bandwidth_one: 10e9,
             bandwidth_all: 16e9,
             flops_one: 50e9,
             flops_all: 100e9,
             caches: vec![],
-        };
+        }
+    }
+
+    #[test]
+    fn the_bound_is_the_lower_roof() {
+        let r = round("test".into());
         // Memory-bound below the ridge (100/16 = 6.25 flops per byte), compute-bound above.
         assert_eq!(r.bound(0.5, true), 8e9);
         assert_eq!(r.bound(10.0, true), 100e9);
@@ -346,15 +351,7 @@ mod tests {
         let path = dir.path().join("machine.json");
         assert!(matches!(read(&path), Kept::Missing));
         assert_eq!(unusable(&path, &read(&path)), None);
-        let good = Roofline {
-            machine: Machine::this().to_string(),
-            threads: 2,
-            bandwidth_one: 10e9,
-            bandwidth_all: 16e9,
-            flops_one: 50e9,
-            flops_all: 100e9,
-            caches: vec![],
-        };
+        let good = round(Machine::this().to_string());
         assert_eq!(save_at(&path, &good).unwrap(), None);
         assert!(matches!(read(&path), Kept::Usable(r) if r == good));
         for (bad, why) in [
