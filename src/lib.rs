@@ -7,7 +7,8 @@
 //! The toolkit, one folder a concept:
 //! - [`lesson`]: the one description a lesson registers ([`lesson::Spec`]), and its
 //!   parameters.
-//! - [`timing`]: the clock, robust statistics and units, which everything measures with.
+//! - [`timing`]: the clock, robust statistics and units, which everything measures with,
+//!   and the machine's load while it does ([`timing::load`]).
 //! - [`measure`]: the side-by-side engine, speed verdicts and progress bars.
 //! - [`profile`](mod@profile): the profilers, with the [`instrument`] and
 //!   [`profile`](macro@profile) attributes.

@@ -1,14 +1,26 @@
-//! Timing: a [`Clock`] seam (real or fake), robust summary statistics of repeated samples,
-//! timeit's automatic loop count, and hyperfine-style self-scaling units.
+//! Timing: a [`Clock`] seam (real or fake) for time and for the machine's CPU counters
+//! ([`load`]: what other processes used meanwhile), robust summary statistics of repeated
+//! samples, timeit's automatic loop count, and hyperfine-style self-scaling units.
 
+pub mod load;
+
+use load::{CpuStat, Snapshot};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// A monotonic clock. The real one reads [`Instant`]; [`FakeClock`] lets tests script time
-/// so that tables, speedups and verdicts come out exactly.
+/// A monotonic clock, and the machine's CPU counters beside it. The real one reads
+/// [`Instant`] and the system's counters; [`FakeClock`] lets tests script both so that
+/// tables, speedups, verdicts and load lines come out exactly.
 pub trait Clock: Sync {
     /// Time since this clock's origin.
     fn now(&self) -> Duration;
+
+    /// The machine's CPU counters and this process's CPU time now, from which a
+    /// measurement's [`Load`](load::Load) is made: the real clock reads
+    /// `/proc/stat` and `getrusage`, a fake one scripts them. `None` where they cannot be
+    /// read.
+    fn cpu(&self) -> Option<Snapshot>;
 }
 
 /// The real monotonic clock.
@@ -29,31 +41,98 @@ impl Clock for RealClock {
     fn now(&self) -> Duration {
         self.origin.elapsed()
     }
+
+    fn cpu(&self) -> Option<Snapshot> {
+        Snapshot::now()
+    }
 }
 
-/// A clock that only moves when told to: for tests.
-#[derive(Debug, Default)]
+/// A clock that only moves when told to: for tests. Its machine has 2 cores (or as many
+/// as [`FakeClock::set_load`] says); while its time moves this process keeps one busy,
+/// and other processes and the hypervisor as many as `set_load` scripts (none at first).
+#[derive(Debug)]
 pub struct FakeClock {
     nanos: AtomicU64,
+    cpu: Mutex<FakeCpu>,
+}
+
+/// The fake machine's counters and the rates they grow at.
+#[derive(Debug, Clone, Copy)]
+struct FakeCpu {
+    cores: usize,
+    /// Cores other processes keep busy, and the hypervisor takes.
+    others_rate: f64,
+    steal_rate: f64,
+    /// CPU seconds so far.
+    own: f64,
+    others: f64,
+    steal: f64,
+}
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        FakeClock::new()
+    }
 }
 
 impl FakeClock {
-    /// A fake clock at time zero.
+    /// A fake clock at time zero, on a quiet 2-core machine.
     pub const fn new() -> Self {
         FakeClock {
             nanos: AtomicU64::new(0),
+            cpu: Mutex::new(FakeCpu {
+                cores: 2,
+                others_rate: 0.0,
+                steal_rate: 0.0,
+                own: 0.0,
+                others: 0.0,
+                steal: 0.0,
+            }),
         }
+    }
+
+    fn fake_cpu(&self) -> std::sync::MutexGuard<'_, FakeCpu> {
+        self.cpu.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// From now on the machine has `cores` cores, of which other processes keep `others`
+    /// busy and the hypervisor takes `steal` (on average, in cores) while time moves.
+    pub fn set_load(&self, cores: usize, others: f64, steal: f64) {
+        let mut c = self.fake_cpu();
+        c.cores = cores.max(1);
+        c.others_rate = others;
+        c.steal_rate = steal;
     }
 
     /// Moves time forward.
     pub fn advance(&self, by: Duration) {
+        let mut c = self.fake_cpu();
         self.nanos.fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
+        let s = by.as_secs_f64();
+        c.own += s;
+        c.others += c.others_rate * s;
+        c.steal += c.steal_rate * s;
     }
 }
 
 impl Clock for FakeClock {
     fn now(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+
+    fn cpu(&self) -> Option<Snapshot> {
+        let c = *self.fake_cpu();
+        let counted = c.cores as f64 * self.now().as_secs_f64();
+        let busy = c.own + c.others;
+        Some(Snapshot {
+            machine: CpuStat {
+                cores: c.cores,
+                busy,
+                steal: c.steal,
+                idle: counted - busy - c.steal,
+            },
+            own: c.own,
+        })
     }
 }
 

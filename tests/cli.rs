@@ -65,6 +65,11 @@ fn check_keys(doc: &serde_json::Value, variants: usize) {
         assert!(r["speedup"].as_f64().unwrap() > 0.0);
     }
     assert!(doc["machine"]["cpu"].is_string());
+    // What other processes used meanwhile, read from /proc/stat and getrusage.
+    let load = &doc["load"];
+    for key in ["others_cores", "steal_cores", "free_cores", "seconds"] {
+        assert!(load[key].as_f64().is_some(), "no load.{key} in {load}");
+    }
 }
 
 #[test]

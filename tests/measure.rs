@@ -6,7 +6,9 @@ use perflab::commands::compare::{CompareOptions, compare};
 use perflab::commands::run::{RunOptions, TimeitOptions, run, time_it};
 use perflab::commands::{Format, Timing};
 use perflab::lesson::params::{Kind, ParamSpec, Params};
-use perflab::lesson::{Exercise, ExerciseInfo, Lesson, Problem, Size, Spec, Variant, VariantInfo};
+use perflab::lesson::{
+    Action, Exercise, ExerciseInfo, Lesson, Problem, Size, Spec, Step, Variant, VariantInfo,
+};
 use perflab::measure::{Entry, Plan, Steps, measure};
 use perflab::report::{self, Flavour};
 use perflab::timing::FakeClock;
@@ -65,6 +67,9 @@ fn wrong(_: &Counter, s: &mut Vec<f64>, steps: usize) {
 
 macro_rules! fake {
     ($name:ident, $exercise:expr) => {
+        fake!($name, $exercise, &[], &[]);
+    };
+    ($name:ident, $exercise:expr, $parallel:expr, $steps:expr) => {
         static $name: Spec<Counter> = Spec {
             name: "fake",
             title: "Fake",
@@ -115,10 +120,10 @@ macro_rules! fake {
                     steps: p.real("steps") as usize,
                 })
             },
-            steps: &[],
+            steps: $steps,
             exercise: $exercise,
             work: None,
-            parallel: &[],
+            parallel: $parallel,
         };
     };
 }
@@ -135,6 +140,18 @@ const FAKE_EXERCISE: ExerciseInfo = ExerciseInfo {
 fake!(FAKE, None);
 fake!(WITH_EXERCISE, Some(Exercise::new(FAKE_EXERCISE)));
 fake!(WRONG_EXERCISE, Some(Exercise::new(FAKE_EXERCISE)));
+/// The tutor's one step: slow and fast side by side.
+const THREADS_STEP: &[Step] = &[Step {
+    title: "Threads",
+    text: "Side by side.",
+    action: Action::Compare {
+        variants: &["slow", "fast"],
+        params: &[],
+    },
+}];
+// `slow` as the lesson's threaded variant: it loses to `fast`; `fast` as it: it wins.
+fake!(THREADS_LOSE, None, &["slow"], THREADS_STEP);
+fake!(THREADS_WIN, None, &["fast"], THREADS_STEP);
 
 #[test]
 fn measurements_are_exact_on_a_fake_clock() {
@@ -341,4 +358,233 @@ fn a_run_over_ten_minutes_needs_long() {
     };
     assert!(format!("{:#}", compare_full(false).unwrap_err()).contains("--long"));
     assert!(compare_full(true).is_ok());
+}
+
+/// What `compare` prints for the fake lesson, on a machine where other processes keep
+/// `others` cores busy and the hypervisor takes `steal`.
+fn compare_under(others: f64, steal: f64, format: Format) -> String {
+    CLOCK.set_load(2, others, steal);
+    let options = CompareOptions {
+        format,
+        timing: Timing {
+            samples: 3,
+            budget: 1.0,
+            full: false,
+            long: false,
+        },
+        ..CompareOptions::default()
+    };
+    let out = text(|out| compare(&FAKE, &options, &CLOCK, out));
+    CLOCK.set_load(2, 0.0, 0.0);
+    out
+}
+
+#[test]
+fn a_busy_machine_is_named_with_its_figures_and_a_quiet_one_is_not() {
+    let _one = serial();
+    let quiet = compare_under(0.1, 0.0, Format::Text);
+    assert!(
+        quiet.contains("\nload: others used 0.10 cores (steal 0.00) of 2 during the "),
+        "{quiet}"
+    );
+    assert!(quiet.contains(" s measured; 1.90 free\n"), "{quiet}");
+    assert!(!quiet.contains("busy machine"), "{quiet}");
+
+    let busy = compare_under(1.2, 0.1, Format::Text);
+    assert!(
+        busy.contains("load: others used 1.20 cores (steal 0.10) of 2 during the "),
+        "{busy}"
+    );
+    let warning = busy
+        .lines()
+        .find(|l| l.starts_with("⚠ busy machine"))
+        .unwrap_or_else(|| panic!("no warning:\n{busy}"));
+    assert_eq!(
+        warning,
+        "⚠ busy machine: others used 1.20 cores (steal 0.10) of 2, above 0.25: times are longer than on a quiet machine and threads had 0.70 cores free, so absolute figures and parallel speedups are unreliable."
+    );
+    // Steal counts against the threshold too.
+    let stolen = compare_under(0.0, 0.3, Format::Text);
+    assert!(
+        stolen.contains("⚠ busy machine: others used 0.00 cores (steal 0.30)"),
+        "{stolen}"
+    );
+
+    // run and timeit say it too.
+    CLOCK.set_load(2, 0.5, 0.0);
+    let ran = run_one(&FAKE, "fast");
+    let timed = text(|out| {
+        let options = TimeitOptions {
+            variant: "fast".into(),
+            params: vec!["steps=100".into()],
+            format: Format::Text,
+            repeat: 3,
+            number: Some(2),
+            long: false,
+        };
+        time_it(&FAKE, &options, &CLOCK, out)
+    });
+    CLOCK.set_load(2, 0.0, 0.0);
+    assert!(
+        ran.contains("\n  load        others used 0.50 cores (steal 0.00) of 2"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("\n  ⚠ busy machine: others used 0.50 cores"),
+        "{ran}"
+    );
+    assert!(
+        timed.contains("\nload: others used 0.50 cores (steal 0.00) of 2"),
+        "{timed}"
+    );
+    assert!(
+        timed.contains("\n⚠ busy machine: others used 0.50 cores"),
+        "{timed}"
+    );
+}
+
+#[test]
+fn json_holds_the_load_of_the_whole_comparison_and_of_each_variant() {
+    let _one = serial();
+    let doc: serde_json::Value =
+        serde_json::from_str(&compare_under(1.2, 0.1, Format::Json)).unwrap();
+    let near = |v: &serde_json::Value, x: f64| (v.as_f64().unwrap() - x).abs() < 1e-9;
+    let load = &doc["load"];
+    assert_eq!(load["cores"], 2, "{load}");
+    assert!(near(&load["others_cores"], 1.2), "{load}");
+    assert!(near(&load["steal_cores"], 0.1), "{load}");
+    assert!(near(&load["free_cores"], 0.7), "{load}");
+    // The fake kernels keep one core busy: the machine's busy time is ours and theirs.
+    let seconds = load["seconds"].as_f64().unwrap();
+    assert!(near(&load["own_core_seconds"], seconds), "{load}");
+    assert!(near(&load["others_core_seconds"], 1.2 * seconds), "{load}");
+    assert!(near(&load["busy_core_seconds"], 2.2 * seconds), "{load}");
+    assert!(near(&load["steal_core_seconds"], 0.1 * seconds), "{load}");
+    for row in doc["variants"].as_array().unwrap() {
+        let l = &row["load"];
+        assert!(near(&l["others_cores"], 1.2), "{row}");
+        // Over the variant's timed runs only: three samples of its median.
+        let timed = 3.0 * row["seconds"].as_f64().unwrap();
+        assert!(near(&l["seconds"], timed), "{row}");
+    }
+    // `run`: the variant's row holds its one run; the whole, the baseline's runs too.
+    CLOCK.set_load(2, 0.5, 0.0);
+    let ran = text(|out| {
+        let options = RunOptions {
+            variant: Some("fast".into()),
+            format: Format::Json,
+            ..RunOptions::default()
+        };
+        run(&FAKE, &options, &CLOCK, out)
+    });
+    CLOCK.set_load(2, 0.0, 0.0);
+    let doc: serde_json::Value = serde_json::from_str(&ran).unwrap();
+    let row = &doc["variants"][0]["load"];
+    assert!(near(&row["seconds"], 0.004), "{row}");
+    assert!(near(&row["others_cores"], 0.5), "{row}");
+    assert!(doc["load"]["seconds"].as_f64().unwrap() > 0.004, "{doc}");
+}
+
+/// The tutor's walk through a fake lesson with one threaded variant, on a machine where
+/// other processes keep `others` of `cores` cores busy; its words, one space apart.
+fn tutor_under(lesson: &Spec<Counter>, cores: usize, others: f64) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let options = perflab::student::tutor::TutorOptions {
+        no_pause: true,
+        ..Default::default()
+    };
+    CLOCK.set_load(cores, others, 0.0);
+    let out = text(|out| {
+        perflab::student::tutor::tutor(
+            lesson,
+            &options,
+            &CLOCK,
+            &mut std::io::empty(),
+            &dir.path().join("progress.json"),
+            out,
+        )
+    });
+    CLOCK.set_load(2, 0.0, 0.0);
+    // The tutor wraps its texts; the words matter here.
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_tutor_reads_this_runs_figures_on_threads() {
+    let _one = serial();
+    // Lost on a quiet machine: the reason is the variant's own.
+    let quiet = tutor_under(&THREADS_LOSE, 2, 0.0);
+    assert!(
+        quiet.contains("This run: `slow` lost to `fast`, 0.040 ± 0.000× its speed. Not the machine's load: while it ran, other processes used 0.00 cores (steal 0.00), leaving 2.00 of 2 free."),
+        "{quiet}"
+    );
+    // Lost on a busy one: the reason is the load, with its figures.
+    let busy = tutor_under(&THREADS_LOSE, 2, 1.5);
+    assert!(
+        busy.contains("This run: `slow` lost to `fast`, 0.040 ± 0.000× its speed. The measured reason: while it ran, other processes used 1.50 cores (steal 0.00), leaving 0.50 of 2 free, so its threads waited"),
+        "{busy}"
+    );
+    assert!(!busy.contains("Not the machine's load"), "{busy}");
+    // One core.
+    let one = tutor_under(&THREADS_LOSE, 1, 0.0);
+    assert!(
+        one.contains("The reason: this machine has only 1 core, so the threads take turns"),
+        "{one}"
+    );
+    // Won: by how much, and what others used meanwhile.
+    let won = tutor_under(&THREADS_WIN, 2, 0.1);
+    assert!(
+        won.contains("This run: `fast` beat `slow`, 25.00 ± 0.000× its speed, with 2 cores. While it ran, other processes used 0.10 cores (steal 0.00), leaving 1.90 of 2 free."),
+        "{won}"
+    );
+    assert!(!won.contains("lost to"), "{won}");
+}
+
+#[test]
+fn check_and_the_tours_files_show_the_load_too() {
+    let _one = serial();
+    CLOCK.set_load(2, 0.5, 0.0);
+    let params = FAKE.parse_params(&[]).unwrap();
+    let prepared = FAKE.prepare(&params).unwrap();
+    // `check`: the fake's `fast` as the student's kernel.
+    let candidate =
+        |steps: usize, clock: &dyn perflab::timing::Clock| prepared.run(1, steps, clock, None);
+    let checked =
+        perflab::student::check::check(&FAKE, prepared.as_ref(), &candidate, 3, 10.0, &CLOCK)
+            .unwrap();
+    let explained = perflab::student::check::explain(&FAKE, prepared.as_ref(), &checked);
+    // The tour: its Markdown and its page's section.
+    let plan = Plan {
+        entries: vec![Entry::new(0, Steps::Full), Entry::new(1, Steps::Full)],
+        samples: 3,
+    };
+    let c = measure(&FAKE, &params, prepared.as_ref(), &plan, &CLOCK).unwrap();
+    CLOCK.set_load(2, 0.0, 0.0);
+    assert!(
+        explained.contains("\n  load: others used 0.50 cores (steal 0.00) of 2 during the "),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("\n  ⚠ busy machine: others used 0.50 cores"),
+        "{explained}"
+    );
+    let machine = perflab::inspect::machine::Machine::this();
+    let md = report::markdown(&c, &machine);
+    assert!(
+        md.contains("load: others used 0.50 cores (steal 0.00) of 2 during the "),
+        "{md}"
+    );
+    assert!(
+        md.contains("⚠ busy machine: others used 0.50 cores"),
+        "{md}"
+    );
+    let (section, _) = perflab::report::html::lesson_section(&c, &[]).unwrap();
+    assert!(
+        section.contains("<p class=\"note load\">load: others used 0.50 cores (steal 0.00) of 2"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<p class=\"note bad\">⚠ busy machine: others used 0.50 cores"),
+        "{section}"
+    );
 }

@@ -107,7 +107,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Threads",
-        text: "`prange` shares each step's rows among rayon's threads and joins every step; `parallel` keeps a team for the whole run, meets every 16 steps and moves rows from a slower thread to a faster one. On 2 cores the best is below 2×; on more cores both use them all.",
+        text: "`prange` shares each step's rows among rayon's threads and joins every step; `parallel` keeps a team for the whole run, meets every 16 steps and moves rows from a slower thread to a faster one. Threads multiply the speed at best by the number of cores, and only by the cores other processes leave free: under the table, the tutor reads this run's figures, whether each beat `fused` and by how much, and if not, why.",
         action: Action::Compare {
             variants: &["fused", "prange", "parallel"],
             params: &[],

@@ -155,9 +155,20 @@ pub fn compare(
     clock: &dyn Clock,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    compared(lesson, args, clock, out).map(drop)
+}
+
+/// [`compare`], returning the comparisons it printed (for the tutor's commentary).
+pub fn compared(
+    lesson: &dyn Lesson,
+    args: &CompareOptions,
+    clock: &dyn Clock,
+    out: &mut dyn Write,
+) -> anyhow::Result<Vec<Comparison>> {
     let machine = Machine::this();
     let runs = topic_runs(lesson, &args.params, &args.variants);
     let mut docs = Vec::new();
+    let mut all = Vec::new();
     for (i, params) in runs.iter().enumerate() {
         let c = compare_lesson(lesson, params, &args.variants, &args.timing, clock)?;
         match args.format {
@@ -169,6 +180,7 @@ pub fn compare(
                 print_comparison(&c, &machine, out)?
             }
         }
+        all.push(c);
     }
     // One comparison is one JSON object; a lesson's topics, an array of them.
     match docs.as_slice() {
@@ -183,5 +195,5 @@ pub fn compare(
                 .join(",\n")
         )?,
     }
-    Ok(())
+    Ok(all)
 }

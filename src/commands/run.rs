@@ -8,6 +8,7 @@ use crate::lesson::{Lesson, Watch};
 use crate::measure::progress::Progress;
 use crate::measure::{Comparison, Entry, Given, Plan, Steps, measure, timeit};
 use crate::report;
+use crate::timing::load::Load;
 use crate::timing::{Clock, format_rate, format_seconds, format_seconds_pm, sig4};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,7 @@ fn run_watched(
     let name = lesson.variants()[variant].name;
     let progress = Progress::new(steps as u64, &format!("{} {name}", lesson.name()));
     let mut written = Vec::new();
+    let start = clock.cpu();
     let outcome = match (snapshots, prepared.frame_every()) {
         (Some(dir), Some(every)) => {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
@@ -100,11 +102,13 @@ fn run_watched(
         }
         (None, _) => prepared.run(variant, steps, clock, None)?,
     };
+    let load = Load::since(start, clock);
     progress.finish();
     Ok((
         Given {
             samples: vec![outcome.seconds],
             values: outcome.values,
+            load,
         },
         written,
     ))
@@ -158,6 +162,7 @@ pub fn run(
         None => lesson.parse_params(&args.params)?,
     };
     let prepared = lesson.prepare(&params)?;
+    let start = clock.cpu();
     let variant = match args.variant {
         Some(_) => lesson.variant_index(name)?,
         None => prepared.scope().reference,
@@ -190,7 +195,7 @@ pub fn run(
     if let Some(o) = output {
         o.commit()?;
     }
-    let c = with_baseline(
+    let mut c = with_baseline(
         lesson,
         &params,
         prepared.as_ref(),
@@ -199,6 +204,7 @@ pub fn run(
         given,
         clock,
     )?;
+    c.load = Load::since(start, clock);
     let machine = Machine::this();
     if args.format == Format::Json {
         out.write_all(report::json(&c, &machine).as_bytes())?;
@@ -251,6 +257,12 @@ pub fn run(
             written.len() - 1,
             crate::files::shown(dir)
         )?;
+    }
+    if let Some(l) = &c.load {
+        writeln!(out, "  {}", l.line().replacen("load: ", "load        ", 1))?;
+        if let Some(w) = l.warning() {
+            writeln!(out, "  {w}")?;
+        }
     }
     writeln!(out, "  machine     {machine}")?;
     Ok(())
@@ -325,6 +337,7 @@ pub fn time_it(
         runs.push((prepared.scope().reference, steps, 1));
     }
     crate::commands::guard_time(lesson, prepared.as_ref(), &runs, args.long, clock)?;
+    let start = clock.cpu();
     let (loops, given) = timeit(
         prepared.as_ref(),
         variant,
@@ -334,7 +347,7 @@ pub fn time_it(
         0.2,
         clock,
     )?;
-    let c = with_baseline(
+    let mut c = with_baseline(
         lesson,
         &params,
         prepared.as_ref(),
@@ -343,6 +356,7 @@ pub fn time_it(
         given,
         clock,
     )?;
+    c.load = Load::since(start, clock);
     let machine = Machine::this();
     if args.format == Format::Json {
         let mut doc: serde_json::Value = serde_json::from_str(&report::json(&c, &machine))?;
@@ -382,6 +396,12 @@ pub fn time_it(
         format_args!("({:.1e})", r.rel_error)
     ));
     writeln!(out, "{}", line.join(" · "))?;
+    if let Some(l) = &c.load {
+        writeln!(out, "{}", l.line())?;
+        if let Some(w) = l.warning() {
+            writeln!(out, "{w}")?;
+        }
+    }
     writeln!(out, "machine: {machine}")?;
     Ok(())
 }

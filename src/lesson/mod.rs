@@ -114,7 +114,9 @@ pub enum Action {
         /// Parameter overrides (a smaller problem where the variant is slow).
         params: &'static [&'static str],
     },
-    /// Compares variants side by side, as `cargo perflab compare` does.
+    /// Compares variants side by side, as `cargo perflab compare` does; where the lesson's
+    /// parallel variants are among them, the tutor then reads the figures
+    /// ([`threads_commentary`](crate::student::tutor::threads_commentary)).
     Compare {
         /// The variants; empty for all of them.
         variants: &'static [&'static str],

@@ -40,6 +40,8 @@ pub struct Grade {
     pub target: f64,
     /// Pass, fail or inconclusive.
     pub verdict: Verdict,
+    /// What other processes used while the rounds ran, where it was read.
+    pub load: Option<crate::timing::load::Load>,
 }
 
 impl Grade {
@@ -124,6 +126,7 @@ pub fn grade(baseline: Vec<f64>, kernel: Vec<f64>, target: f64, confidence: f64)
         confidence,
         target,
         verdict,
+        load: None,
     }
 }
 
@@ -143,11 +146,14 @@ pub fn interleaved(
         (clock.now() - start).as_secs_f64()
     };
     let (mut b, mut k) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    let start = clock.cpu();
     for _ in 0..rounds {
         b.push(time(&mut baseline));
         k.push(time(&mut kernel));
     }
-    grade(b, k, target, confidence)
+    let mut g = grade(b, k, target, confidence);
+    g.load = crate::timing::load::Load::since(start, clock);
+    g
 }
 
 #[cfg(test)]

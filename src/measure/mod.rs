@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::lesson::params::Params;
 use crate::lesson::{Lesson, Prepared, VariantInfo, max_rel_error};
 use crate::measure::progress::Progress;
+use crate::timing::load::Load;
 use crate::timing::{Clock, Summary, autorange, ratio};
 use std::collections::HashMap;
 
@@ -46,6 +47,8 @@ pub struct Given {
     pub samples: Vec<f64>,
     /// The final values of one of them.
     pub values: Vec<f64>,
+    /// What other processes used while they ran, where it could be read.
+    pub load: Option<Load>,
 }
 
 impl Entry {
@@ -106,6 +109,9 @@ pub struct Row {
     /// Bytes of heap the checking run needed at its peak, above what was live before it
     /// (with the tracking allocator installed; exact to within 64 KiB per thread).
     pub peak_bytes: Option<i64>,
+    /// What other processes used while this variant's timed runs ran, where it could be
+    /// read.
+    pub load: Option<Load>,
 }
 
 impl Row {
@@ -145,6 +151,8 @@ pub struct Comparison {
     pub work: Option<crate::lesson::Work>,
     /// The variants that use every core.
     pub parallel: &'static [&'static str],
+    /// What other processes used during the whole measurement, where it could be read.
+    pub load: Option<Load>,
 }
 
 impl Comparison {
@@ -233,6 +241,7 @@ pub fn measure(
     let (reference, baseline) = (scope.reference, scope.baseline);
     let samples = plan.samples.max(1);
     let progress = Progress::new((plan.entries.len() * (samples + 1)) as u64, lesson.name());
+    let start = clock.cpu();
 
     // Step counts (calibration runs double as warm-up).
     let mut steps = Vec::with_capacity(plan.entries.len());
@@ -294,6 +303,11 @@ pub fn measure(
 
     // Timed rounds in rotated order.
     let n = plan.entries.len();
+    let mut loads: Vec<Option<Load>> = plan
+        .entries
+        .iter()
+        .map(|e| e.given.as_ref().and_then(|g| g.load))
+        .collect();
     let mut times: Vec<Vec<f64>> = plan
         .entries
         .iter()
@@ -312,11 +326,15 @@ pub fn measure(
             }
             let v = plan.entries[i].variant;
             progress.message(infos[v].name);
+            let before = clock.cpu();
             times[i].push(prepared.run(v, steps[i], clock, None)?.seconds);
+            let during = Load::since(before, clock);
+            loads[i] = Load::sum(loads[i], during);
             progress.inc(1);
         }
     }
     progress.finish();
+    let load = Load::since(start, clock);
 
     let units = |s: usize| s as u64 * prepared.units_per_step();
     let per_unit = |i: usize| {
@@ -359,6 +377,7 @@ pub fn measure(
                 tolerance: lesson.tolerance_of(e.variant),
                 exact_error,
                 peak_bytes,
+                load: loads[i],
             }
         })
         .collect();
@@ -376,6 +395,7 @@ pub fn measure(
         rows,
         work: lesson.work(),
         parallel: lesson.parallel(),
+        load,
     })
 }
 
@@ -412,6 +432,7 @@ pub fn timeit(
         Some(n) => n,
         None => autorange(target, &mut loops).0,
     };
+    let start = clock.cpu();
     let progress = Progress::new(repeat as u64, "timeit");
     let mut per_loop = Vec::with_capacity(repeat);
     for _ in 0..repeat {
@@ -426,6 +447,7 @@ pub fn timeit(
             Given {
                 samples: per_loop,
                 values,
+                load: Load::since(start, clock),
             },
         )),
     }

@@ -179,6 +179,12 @@ pub fn lesson_section(
             c.full_steps
         );
     }
+    if let Some(l) = &c.load {
+        let _ = writeln!(h, "<p class=\"note load\">{}</p>", escape(&l.line()));
+        if let Some(w) = l.warning() {
+            let _ = writeln!(h, "<p class=\"note bad\">{}</p>", escape(&w));
+        }
+    }
     let _ = writeln!(
         h,
         "<div class=\"charts\"><img src=\"{speed_file}\" alt=\"speedup of each {lesson} variant over {base}\" width=\"760\" height=\"360\">\

@@ -112,7 +112,8 @@ pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> 
     t.to_string()
 }
 
-/// The notes under a table: reduced runs, the check's tolerance, hyperfine's summary line.
+/// The notes under a table: reduced runs, the check's tolerance, hyperfine's summary line,
+/// what other processes used meanwhile and, past [`BUSY_CORES`](crate::timing::load::BUSY_CORES), the warning.
 pub fn notes(c: &Comparison) -> Vec<String> {
     let mut notes = Vec::new();
     if c.rows.iter().any(|r| !r.full_run) {
@@ -134,6 +135,10 @@ pub fn notes(c: &Comparison) -> Vec<String> {
     }
     if let Some(line) = summary_line(c) {
         notes.push(line);
+    }
+    if let Some(l) = &c.load {
+        notes.push(l.line());
+        notes.extend(l.warning());
     }
     notes
 }

@@ -11,6 +11,7 @@ use crate::lesson::{EXERCISE, Lesson, Outcome, Prepared};
 use crate::measure::calibrate;
 use crate::measure::grade::{Grade, grade};
 use crate::timing::Clock;
+use crate::timing::load::Load;
 
 /// A wrong answer: where, expected against got.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -110,11 +111,14 @@ pub fn speed(
     let baseline = prepared.scope().baseline;
     let steps = calibrate(prepared, baseline, budget, clock)?.max(1);
     let (mut b, mut k) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    let start = clock.cpu();
     for _ in 0..rounds {
         b.push(prepared.run(baseline, steps, clock, None)?.seconds);
         k.push(candidate(steps, clock)?.seconds);
     }
-    Ok((steps, grade(b, k, target, 0.95)))
+    let mut g = grade(b, k, target, 0.95);
+    g.load = Load::since(start, clock);
+    Ok((steps, g))
 }
 
 /// What `cargo perflab check` found.
@@ -167,16 +171,25 @@ pub fn explain(lesson: &dyn Lesson, prepared: &dyn Prepared, checked: &Checked) 
     let scope = prepared.scope();
     match checked {
         Checked::Wrong(m) => m.explain(),
-        Checked::Graded(steps, g) => format!(
-            "✓ correct: matches {} to {:.0e}\n{}\n  ({} steps per run; {} median {} against yours {})",
-            names[scope.reference].name,
-            lesson.tolerance(),
-            g.line(),
-            steps,
-            names[scope.baseline].name,
-            crate::timing::format_seconds(median(&g.baseline)),
-            crate::timing::format_seconds(median(&g.kernel)),
-        ),
+        Checked::Graded(steps, g) => {
+            let mut text = format!(
+                "✓ correct: matches {} to {:.0e}\n{}\n  ({} steps per run; {} median {} against yours {})",
+                names[scope.reference].name,
+                lesson.tolerance(),
+                g.line(),
+                steps,
+                names[scope.baseline].name,
+                crate::timing::format_seconds(median(&g.baseline)),
+                crate::timing::format_seconds(median(&g.kernel)),
+            );
+            if let Some(l) = &g.load {
+                text.push_str(&format!("\n  {}", l.line()));
+                if let Some(w) = l.warning() {
+                    text.push_str(&format!("\n  {w}"));
+                }
+            }
+            text
+        }
     }
 }
 

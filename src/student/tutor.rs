@@ -2,14 +2,15 @@
 //! real code — a run, a comparison, a profile, the heap, the machine code — and shows its
 //! results, printing first the command that does the same.
 
-use crate::commands::compare::{CompareOptions, compare};
+use crate::commands::compare::{CompareOptions, compared};
 use crate::commands::inspect::{AsmOptions, asm};
 use crate::commands::profile::{self, ProfileOptions};
 use crate::commands::run::{RunOptions, run};
 use crate::commands::{Format, Timing, shown, warn};
 use crate::error::Error;
 use crate::lesson::Lesson;
-use crate::timing::Clock;
+use crate::measure::{Comparison, Row};
+use crate::timing::{Clock, sig4};
 use std::io::{BufRead, Write};
 
 /// Where a tutor walk starts, and how.
@@ -42,6 +43,84 @@ pub fn wrapped(text: &str, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// What this run's figures say of the threads: for each parallel variant in `c` (the
+/// lesson's [`parallel`](crate::lesson::Spec::parallel) ones), whether it beat the fastest
+/// serial variant beside it and by how much; where it did not, the measured reason: only
+/// one core, other processes' CPU use while it ran, or, with the cores free, the variant's
+/// own cost. Empty where `c` lacks a parallel or a serial variant.
+pub fn threads_commentary(c: &Comparison) -> Vec<String> {
+    let usable = |r: &&Row| r.matches_reference && r.units_per_second.is_some();
+    let Some(serial) = c
+        .rows
+        .iter()
+        .filter(usable)
+        .filter(|r| !c.parallel.contains(&r.variant))
+        .max_by(|a, b| {
+            a.units_per_second
+                .partial_cmp(&b.units_per_second)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    else {
+        return Vec::new();
+    };
+    let rel = |r: &Row| r.spread / r.seconds;
+    c.rows
+        .iter()
+        .filter(usable)
+        .filter(|r| c.parallel.contains(&r.variant))
+        .map(|p| {
+            let (ps, ss) = (p.units_per_second.unwrap(), serial.units_per_second.unwrap());
+            let r = ps / ss;
+            let e = r * (rel(p).powi(2) + rel(serial).powi(2)).sqrt();
+            let (pv, sv) = (p.variant, serial.variant);
+            let figure = format!("{} ± {}× its speed", sig4(r), sig4(e));
+            let load = p.load.or(c.load);
+            let cores = load.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                |l| l.cores,
+            );
+            let of = |n: usize| format!("{n} core{}", if n == 1 { "" } else { "s" });
+            let others = |l: &crate::timing::load::Load| {
+                format!(
+                    "other processes used {:.2} cores (steal {:.2}), leaving {:.2} of {} free",
+                    l.others_cores, l.steal_cores, l.free_cores, l.cores
+                )
+            };
+            if r - e > 1.0 {
+                let mut s = format!(
+                    "This run: `{pv}` beat `{sv}`, {figure}, with {}.",
+                    of(cores)
+                );
+                if let Some(l) = &load {
+                    s.push_str(&format!(" While it ran, {}.", others(l)));
+                }
+                return s;
+            }
+            let verdict = if r + e < 1.0 {
+                format!("This run: `{pv}` lost to `{sv}`, {figure}.")
+            } else {
+                format!("This run: `{pv}` was no faster than `{sv}` within the noise, {figure}.")
+            };
+            let reason = match &load {
+                _ if cores <= 1 => format!(
+                    "The reason: this machine has only {}, so the threads take turns on it and their coordination is pure cost.",
+                    of(cores)
+                ),
+                Some(l) if l.busy() => format!(
+                    "The measured reason: while it ran, {}, so its threads waited for cores that one thread does not need. Run it again on a quiet machine to see what it does with the cores free.",
+                    others(l)
+                ),
+                Some(l) => format!(
+                    "Not the machine's load: while it ran, {}. The cores were there to use; what held it back is in the variant itself at this problem size (its threads' start, meetings and waiting, or the memory bus they share).",
+                    others(l)
+                ),
+                None => "Others' CPU use could not be read on this system, so the reason is not measured.".to_string(),
+            };
+            format!("{verdict} {reason}")
+        })
+        .collect()
 }
 
 /// Walks through `lesson` from `args.step`, as `cargo perflab tutor` does; between steps it
@@ -130,7 +209,12 @@ pub fn tutor(
                         long: false,
                     },
                 };
-                compare(lesson, &compare_args, clock, out)?;
+                for c in compared(lesson, &compare_args, clock, out)? {
+                    for line in threads_commentary(&c) {
+                        writeln!(out)?;
+                        wrapped(&line, out)?;
+                    }
+                }
             }
             Action::Asm { variants } => {
                 for v in variants {
