@@ -34,3 +34,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("write", path, e.error))?;
     Ok(())
 }
+
+/// Checks, without creating anything that stays, that the folder `dir` could be made and
+/// written in: the nearest part of the path that exists must be a folder that takes a
+/// file (a temporary one, removed at once). A command that writes files calls this before
+/// any work, so that a bad output folder is refused at once, and a command that then fails
+/// for another reason leaves no empty folder behind.
+pub fn check_folder(dir: &Path) -> Result<()> {
+    let action = if dir.is_dir() {
+        "write in folder"
+    } else {
+        "create folder"
+    };
+    let mut probe = dir;
+    loop {
+        match std::fs::metadata(probe) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                let reason = match probe == dir {
+                    true => libc::EEXIST,
+                    false => libc::ENOTDIR,
+                };
+                let e = std::io::Error::from_raw_os_error(reason);
+                return Err(Error::io(action, dir, e));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                probe = match probe.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+            }
+            Err(e) => return Err(Error::io(action, dir, e)),
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(".perflab-")
+        .tempfile_in(probe)
+        .map(drop)
+        .map_err(|e| Error::io(action, dir, e))
+}

@@ -404,10 +404,24 @@ pub fn command(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     let named = args.variant.as_ref().or(args.diff.first());
+    // Every variant named must exist before the problem is set up (which may take time).
+    for v in &args.diff {
+        lesson.variant_index(v)?;
+    }
     let params = match named {
         Some(v) => lesson.parse_params_for(&args.params, v)?,
         None => lesson.parse_params(&args.params)?,
     };
+    // The folder, before the problem is set up (which may take time); made below.
+    let leaf = match args.diff.as_slice() {
+        [a, b] => format!("diff-{a}-{b}"),
+        _ => args.variant.clone().unwrap_or_default(),
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join(lesson.name()).join(leaf));
+    crate::files::check_folder(&dir)?;
     let prepared = lesson.prepare(&params)?;
     let diff = match args.diff.as_slice() {
         [a, b] => Some((
@@ -421,14 +435,6 @@ pub fn command(
         (None, Some((a, _))) => a,
         (None, None) => anyhow::bail!("give --variant V or --diff A B"),
     };
-    let dir = args.out.clone().unwrap_or_else(|| {
-        let leaf = match diff {
-            Some(_) => format!("diff-{}-{}", args.diff[0], args.diff[1]),
-            None => lesson.variants()[variant].name.to_string(),
-        };
-        Path::new("reports").join(lesson.name()).join(leaf)
-    });
-    // Fail on an unwritable folder before spending any time.
     ready_folder(&dir)?;
     if let Some(tool) = args.valgrind {
         let name = lesson.variants()[variant].name;

@@ -153,6 +153,9 @@ pub fn run(
         // No variant named: the reference of the topic chosen, if any.
         None => lesson.parse_params(&args.params)?,
     };
+    if let Some(dir) = &args.snapshots {
+        crate::files::check_folder(dir)?;
+    }
     let prepared = lesson.prepare(&params)?;
     let variant = match args.variant {
         Some(_) => lesson.variant_index(name)?,
