@@ -270,7 +270,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["compare", "diffusion", "--samples", "0"],
-            "0 is not in 1..=1000",
+            "invalid value '0' for '--samples <SAMPLES>': expected a whole number, 1 ≤ samples ≤ 1000",
         ),
         (
             &["compare", "diffusion", "--budget", "-1"],
@@ -278,7 +278,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["timeit", "diffusion", "--variant", "loops", "-r", "0"],
-            "0 is not in 1..=1000",
+            "expected a whole number, 1 ≤ repeat ≤ 1000",
         ),
         (
             &["profile", "nope", "--variant", "loops"],
@@ -297,7 +297,7 @@ fn bad_input_is_one_line_and_exit_2() {
                 "--frequency",
                 "0",
             ],
-            "0 is not in 1..=10000",
+            "invalid value '0' for '--frequency <HZ>': expected a whole number, 1 ≤ frequency ≤ 10000",
         ),
         (
             &[
@@ -308,7 +308,7 @@ fn bad_input_is_one_line_and_exit_2() {
                 "--frequency",
                 "20000",
             ],
-            "20000 is not in 1..=10000",
+            "invalid value '20000' for '--frequency <HZ>'",
         ),
         (
             &["profile", "diffusion", "--diff", "loops", "quick"],
@@ -320,7 +320,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["profile", "diffusion"],
-            "the following required arguments were not provided",
+            "missing required argument --variant <VARIANT> (usage: cargo perflab profile",
         ),
     ];
     for (a, want) in cases {
