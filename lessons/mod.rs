@@ -5,17 +5,14 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::Lesson;
-use crate::lesson::params::{Kind, Limit, ParamSpec};
+use crate::lesson::params::{Kind, ParamSpec};
 
 /// How many times a full run evaluates a lesson whose problem is one evaluation.
 pub const REPEAT: ParamSpec = ParamSpec {
     name: "repeat",
     default: "1",
     help: "evaluations in a full run (a whole number)",
-    kind: Kind::Real {
-        min: Limit::Incl(1.0),
-        max: Limit::Incl(1e6),
-    },
+    kind: Kind::Whole { min: 1.0, max: 1e6 },
 };
 
 /// The seed of a lesson's random inputs.
@@ -23,7 +20,10 @@ pub const SEED: ParamSpec = ParamSpec {
     name: "seed",
     default: "42",
     help: "seed of the random inputs (a whole number)",
-    kind: Kind::NON_NEGATIVE,
+    kind: Kind::Whole {
+        min: 0.0,
+        max: 9007199254740992.0,
+    },
 };
 
 /// A [`crate::lesson::Variant`] from its name, kernel and one-line "what changed and

@@ -56,6 +56,16 @@ pub enum Error {
         /// The argument as given.
         arg: String,
     },
+    /// A `--param` key given more than once on one command line.
+    #[error("parameter '{name}' given twice ('{first}', then '{second}'): give it once")]
+    RepeatedParam {
+        /// The key.
+        name: String,
+        /// The first argument that gave it.
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// A parameter value outside its valid range, or of the wrong kind.
     #[error("invalid {name} = {value}: expected {expected}")]
     InvalidParam {
@@ -77,14 +87,16 @@ pub enum Error {
         expected: String,
     },
     /// A file or folder could not be written or read.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {}: {reason}", path.display())]
     Io {
         /// What was being done ("write", "create folder", …).
         action: &'static str,
-        /// Where.
+        /// Where: the path as the user gave it, or the file named after it.
         path: PathBuf,
-        /// The operating system's reason.
-        source: std::io::Error,
+        /// The operating system's reason, once, without the names of any temporary files
+        /// (see [`Error::io`]). Not a `source`: the CLI prints an error's chain, and the
+        /// reason would then appear twice.
+        reason: String,
     },
     /// An image could not be encoded.
     #[error("cannot encode {path}: {message}")]
@@ -105,12 +117,24 @@ pub enum Error {
 }
 
 impl Error {
-    /// Builds an [`Error::Io`].
+    /// Builds an [`Error::Io`] from the operating system's error. Errors from the
+    /// `tempfile` crate name the temporary file (`… at path "dir/.perflab-x1Yz"`): that
+    /// internal name is cut, since the message already names the path the user gave.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let reason = match source.raw_os_error() {
+            Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+            None => {
+                let text = source.to_string();
+                match text.find(" at path ") {
+                    Some(cut) => text[..cut].to_string(),
+                    None => text,
+                }
+            }
+        };
         Error::Io {
             action,
             path: path.into(),
-            source,
+            reason,
         }
     }
 

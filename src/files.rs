@@ -116,7 +116,8 @@ impl Output {
             }
         }
         if up.exists() && !up.is_dir() {
-            return Err(bad(format!("{} is a file", up.display())));
+            let e = std::io::Error::from_raw_os_error(libc::ENOTDIR);
+            return Err(Error::io("create folder", target, e));
         }
         for dir in missing.into_iter().rev() {
             match std::fs::create_dir(&dir) {
@@ -389,6 +390,45 @@ pub fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
         }
     }
     Err(std::io::Error::other("10000 copies are set aside already"))
+}
+
+/// Checks, without creating anything that stays, that the folder `dir` could be made and
+/// written in: the nearest part of the path that exists must be a folder that takes a
+/// file (a temporary one, removed at once). A command that writes files calls this before
+/// any work, so that a bad output folder is refused at once, and a command that then fails
+/// for another reason leaves no empty folder behind.
+pub fn check_folder(dir: &Path) -> Result<()> {
+    let action = if dir.is_dir() {
+        "write in folder"
+    } else {
+        "create folder"
+    };
+    let mut probe = dir;
+    loop {
+        match std::fs::metadata(probe) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                let reason = match probe == dir {
+                    true => libc::EEXIST,
+                    false => libc::ENOTDIR,
+                };
+                let e = std::io::Error::from_raw_os_error(reason);
+                return Err(Error::io(action, dir, e));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                probe = match probe.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+            }
+            Err(e) => return Err(Error::io(action, dir, e)),
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(".perflab-")
+        .tempfile_in(probe)
+        .map(drop)
+        .map_err(|e| Error::io(action, dir, e))
 }
 
 #[cfg(test)]

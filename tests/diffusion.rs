@@ -155,10 +155,7 @@ fn bad_parameters_are_refused_with_the_valid_range() {
         "invalid runtime = -1: expected a number 0 ≤ x"
     );
     assert_eq!(err(&["D=0"]), "invalid D = 0: expected a number 0 < x");
-    assert_eq!(
-        err(&["x2=-20"]),
-        "invalid x2 = -20: expected a number > x1 = -10"
-    );
+    assert_eq!(err(&["x2=-20"]), "invalid x2 = -20: expected x2 > x1 = -10");
     assert!(
         err(&["dx=1e-7"]).starts_with("invalid dx = 1e-7: expected dx ≥ "),
         "{}",

@@ -3,7 +3,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
-use crate::lesson::params::{Kind, ParamSpec, Params, show};
+use crate::lesson::params::{Kind, ParamSpec, Params, blame, edge, show};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Frame, Problem, Size, Spec, Step, Work};
 use std::f64::consts::PI;
 
@@ -207,6 +207,101 @@ pub struct Diffusion {
     pub init: Init,
 }
 
+/// A requirement the parameters fail.
+struct Trouble {
+    /// The parameter it is about.
+    about: &'static str,
+    /// The requirement in words, with the values it failed at.
+    why: String,
+    /// Whether `why` is the exact range of `about` (else [`blame`] finds its limit).
+    range: bool,
+    /// Whether it is about the time step (else the domain and the spacing).
+    time: bool,
+}
+
+impl Trouble {
+    fn range(about: &'static str, why: String) -> Trouble {
+        Trouble {
+            about,
+            why,
+            range: true,
+            time: false,
+        }
+    }
+    fn why(about: &'static str, why: String, time: bool) -> Trouble {
+        Trouble {
+            about,
+            why,
+            range: false,
+            time,
+        }
+    }
+}
+
+/// The parameters that set the grid and the time step.
+struct Time {
+    d: f64,
+    x1: f64,
+    x2: f64,
+    runtime: f64,
+    dx: f64,
+}
+
+impl Time {
+    /// The first requirement these values fail, if any ([`Trouble`]). The same arithmetic
+    /// as [`Diffusion::new`], so that what it says is what is enforced.
+    fn trouble(&self) -> Option<Trouble> {
+        let Time {
+            d,
+            x1,
+            x2,
+            runtime,
+            dx,
+        } = *self;
+        if x2 <= x1 {
+            return Some(Trouble::range("x2", format!("x2 > x1 = {}", show(x1))));
+        }
+        let length = x2 - x1;
+        if !length.is_finite() {
+            let why = format!(
+                "x2 − x1 ≤ {:e}: here {} − ({})",
+                f64::MAX,
+                show(x2),
+                show(x1)
+            );
+            return Some(Trouble::why("x2", why, false));
+        }
+        if dx >= length {
+            let why = format!("0 < dx < x2 − x1 = {}", show(length));
+            return Some(Trouble::range("dx", why));
+        }
+        let nrows = (length / dx).floor();
+        let dx = length / nrows;
+        let dt = 0.25 * dx * dx / d;
+        let at = format!("dx = {}, D = {}", show(dx), show(d));
+        if dt.is_infinite() {
+            let why = format!("a finite time step dt = 0.25·dx²/D: it overflows at {at}");
+            return Some(Trouble::why("D", why, true));
+        }
+        if !dt.is_normal() {
+            let why = format!(
+                "a time step dt = 0.25·dx²/D ≥ {:e}: at {at} it is {}",
+                f64::MIN_POSITIVE,
+                show(dt)
+            );
+            return Some(Trouble::why("D", why, true));
+        }
+        if (runtime / dt).floor() >= 1e12 {
+            let why = format!(
+                "at most 1e12 steps, runtime/dt < 1e12: dt = 0.25·dx²/D = {} at {at}",
+                show(dt)
+            );
+            return Some(Trouble::why("runtime", why, true));
+        }
+        None
+    }
+}
+
 impl Diffusion {
     /// Derives the grid and time step from the parameters, rejecting what cannot run.
     pub fn new(p: &Params) -> Result<Diffusion> {
@@ -218,60 +313,59 @@ impl Diffusion {
             p.real("dx"),
             p.real("outtime"),
         );
-        if x2 <= x1 {
-            return Err(Error::param(
-                "x2",
-                show(x2),
-                format!("a number > x1 = {}", show(x1)),
-            ));
+        let problem = |name: &str, v: f64| {
+            let mut t = Time {
+                d,
+                x1,
+                x2,
+                runtime,
+                dx: dx_asked,
+            };
+            match name {
+                "D" => t.d = v,
+                "x1" => t.x1 = v,
+                "x2" => t.x2 = v,
+                "runtime" => t.runtime = v,
+                "dx" => t.dx = v,
+                _ => {}
+            }
+            t.trouble()
+        };
+        let fits = |name: &str, v: f64| problem(name, v).is_none();
+        // The domain and the spacing first; the time step after the memory check below.
+        if let Some(t) = problem("", 0.0).filter(|t| !t.time) {
+            return Err(blame(p, PARAMS, t.about, &t.why, t.range, fits));
         }
         let length = x2 - x1;
-        if !length.is_finite() {
-            return Err(Error::param(
-                "x2",
-                x2,
-                format!("x2 − x1 finite, with x1 = {}", show(x1)),
-            ));
-        }
-        if dx_asked >= length {
-            return Err(Error::param(
-                "dx",
-                show(dx_asked),
-                format!("0 < dx < x2 − x1 = {}", show(length)),
-            ));
-        }
         let nrows_f = (length / dx_asked).floor();
         let available = crate::inspect::machine::available_memory().max(1 << 20);
         let max_cells = (available / BYTES_PER_CELL) as f64;
         let cells = (nrows_f + 2.0) * (nrows_f + 2.0);
         if cells > max_cells {
-            let max_nrows = (max_cells.sqrt() - 2.0).floor().max(1.0);
+            // The smallest spacing whose grid fits: the same arithmetic as above.
+            let fits = |dx: f64| {
+                let n = (length / dx).floor() + 2.0;
+                n * n <= max_cells
+            };
             return Err(Error::param(
                 "dx",
                 show(dx_asked),
                 format!(
-                    "dx ≥ {:.3e}: a {n}×{n} grid needs {:.1} GiB at {BYTES_PER_CELL} bytes a cell, more than the {:.1} GiB available",
-                    length / max_nrows,
+                    "dx ≥ {}: a {n}×{n} grid needs {:.1} GiB at {BYTES_PER_CELL} bytes a cell, more than the {:.1} GiB available",
+                    show(edge(length.next_down(), dx_asked, fits)),
                     cells * BYTES_PER_CELL as f64 / (1u64 << 30) as f64,
                     available as f64 / (1u64 << 30) as f64,
                     n = nrows_f + 2.0,
                 ),
             ));
         }
+        if let Some(t) = problem("", 0.0) {
+            return Err(blame(p, PARAMS, t.about, &t.why, t.range, fits));
+        }
         let nrows = nrows_f as usize;
         let dx = length / nrows as f64;
         let dt = 0.25 * dx * dx / d;
         let steps_f = (runtime / dt).floor();
-        if !dt.is_normal() || steps_f >= 1e12 {
-            return Err(Error::param(
-                "runtime",
-                show(runtime),
-                format!(
-                    "0 ≤ runtime < {:.3e} (at most 1e12 steps of dt = {dt:.3e})",
-                    1e12 * dt
-                ),
-            ));
-        }
         let init = if p.word("init") == "mode" {
             Init::Mode
         } else {

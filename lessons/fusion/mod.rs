@@ -4,7 +4,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
-use crate::lesson::params::{Kind, Limit, ParamSpec, Params, show};
+use crate::lesson::params::{Kind, ParamSpec, Params, show};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
 use crate::lessons::particles::whole;
 use crate::lessons::rng::unit;
@@ -75,18 +75,15 @@ pub const PARAMS: &[ParamSpec] = &[
         name: "n",
         default: "30000000",
         help: "values of a and b (a whole number)",
-        kind: Kind::Real {
-            min: Limit::Incl(1.0),
-            max: Limit::Incl(1e8),
-        },
+        kind: Kind::Whole { min: 1.0, max: 1e8 },
     },
     ParamSpec {
         name: "points",
         default: "2000",
         help: "points of the distance matrix (a whole number)",
-        kind: Kind::Real {
-            min: Limit::Incl(1.0),
-            max: Limit::Incl(10000.0),
+        kind: Kind::Whole {
+            min: 1.0,
+            max: 10000.0,
         },
     },
     super::REPEAT,

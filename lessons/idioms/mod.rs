@@ -4,7 +4,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
-use crate::lesson::params::{Kind, Limit, ParamSpec, Params};
+use crate::lesson::params::{Kind, ParamSpec, Params};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Topic};
 use crate::lessons::particles::whole;
 use crate::lessons::rng::{splitmix64, unit};
@@ -137,19 +137,13 @@ pub const PARAMS: &[ParamSpec] = &[
         name: "n",
         default: "0",
         help: "size of the topic's input, a whole number; 0: the topic's own (squares 100000, counting 1000000, queue 20000, insert 20000, hoisting 1000000, taylor 500 terms, powers 1000)",
-        kind: Kind::Real {
-            min: Limit::Incl(0.0),
-            max: Limit::Incl(1e8),
-        },
+        kind: Kind::Whole { min: 0.0, max: 1e8 },
     },
     ParamSpec {
         name: "keys",
         default: "1000",
         help: "distinct keys among the items counted (a whole number)",
-        kind: Kind::Real {
-            min: Limit::Incl(1.0),
-            max: Limit::Incl(1e7),
-        },
+        kind: Kind::Whole { min: 1.0, max: 1e7 },
     },
     super::REPEAT,
     super::SEED,

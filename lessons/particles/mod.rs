@@ -3,7 +3,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::error::{Error, Result};
-use crate::lesson::params::{Kind, Limit, ParamSpec, Params, show};
+use crate::lesson::params::{Kind, ParamSpec, Params, blame, show};
 use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
 use crate::lessons::rng::symmetric;
 use std::rc::Rc;
@@ -62,10 +62,7 @@ pub const PARAMS: &[ParamSpec] = &[
         name: "n",
         default: "1000",
         help: "number of particles (a whole number)",
-        kind: Kind::Real {
-            min: Limit::Incl(1.0),
-            max: Limit::Incl(1e7),
-        },
+        kind: Kind::Whole { min: 1.0, max: 1e7 },
     },
     ParamSpec {
         name: "dt",
@@ -83,9 +80,9 @@ pub const PARAMS: &[ParamSpec] = &[
         name: "seed",
         default: "42",
         help: "seed of the random start (a whole number)",
-        kind: Kind::Real {
-            min: Limit::Incl(0.0),
-            max: Limit::Incl(9007199254740992.0),
+        kind: Kind::Whole {
+            min: 0.0,
+            max: 9007199254740992.0,
         },
     },
     ParamSpec {
@@ -136,25 +133,35 @@ impl Particles {
     /// Builds the problem from parameters.
     pub fn new(p: &Params) -> Result<Particles> {
         let (dt, timestep) = (p.real("dt"), p.real("timestep"));
-        if timestep > dt {
-            return Err(Error::param(
-                "timestep",
-                show(timestep),
-                format!("0 < timestep ≤ dt = {}", show(dt)),
-            ));
+        // The first requirement (dt, timestep) fail: the parameter it is about, in words,
+        // and whether that is the parameter's exact range.
+        let trouble = |dt: f64, timestep: f64| {
+            if timestep > dt {
+                Some((
+                    "timestep",
+                    format!("0 < timestep ≤ dt = {}", show(dt)),
+                    true,
+                ))
+            } else if (dt / timestep) as usize > 1_000_000_000 {
+                let why = format!(
+                    "at most 1e9 steps, int(dt/timestep) ≤ 1e9: dt = {}, timestep = {}",
+                    show(dt),
+                    show(timestep)
+                );
+                Some(("dt", why, false))
+            } else {
+                None
+            }
+        };
+        if let Some((about, why, exact)) = trouble(dt, timestep) {
+            let fits = |name: &str, v: f64| match name {
+                "dt" => trouble(v, timestep).is_none(),
+                "timestep" => trouble(dt, v).is_none(),
+                _ => false,
+            };
+            return Err(blame(p, PARAMS, about, &why, exact, fits));
         }
         let nsteps = (dt / timestep) as usize;
-        if nsteps > 1_000_000_000 {
-            return Err(Error::param(
-                "dt",
-                show(dt),
-                format!(
-                    "at most 1e9 steps of {}, dt ≤ {}",
-                    show(timestep),
-                    show(1e9 * timestep)
-                ),
-            ));
-        }
         let (start, w) = if p.word("init") == "book" {
             (
                 BOOK.iter().flat_map(|&(x, y, _)| [x, y]).collect(),

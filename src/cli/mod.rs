@@ -6,12 +6,16 @@
 
 use crate::commands::{self, Exit, Format, compare, inspect, profile, run, tour};
 use crate::lesson::EXERCISE;
+use crate::lesson::params::show;
 use crate::lessons;
 use crate::student::{self, check, exercise, tutor};
 use crate::timing::RealClock;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+pub mod oneline;
 
 /// perflab: performance engineering taught by doing.
 #[derive(Debug, Parser)]
@@ -109,10 +113,10 @@ struct CompareArgs {
 #[derive(Debug, Args, Clone)]
 struct TimingArgs {
     /// Timed runs of each variant.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, default_value_t = 5, value_parser = whole::<u64>("samples"), allow_hyphen_values = true)]
     samples: u64,
     /// Seconds one run of a variant may take; slower variants run fewer steps.
-    #[arg(long, default_value_t = 0.5, value_parser = positive_seconds, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 0.5, value_parser = seconds("budget"), allow_hyphen_values = true)]
     budget: f64,
     /// Run every variant for the full number of steps.
     #[arg(long)]
@@ -136,10 +140,10 @@ struct TimeitArgs {
     #[arg(long, value_enum, default_value_t)]
     format: Format,
     /// Timings to take (best of r).
-    #[arg(short, long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(short, long, default_value_t = 7, value_parser = whole::<u64>("repeat"), allow_hyphen_values = true)]
     repeat: u64,
     /// Loops per timing [default: automatic, enough for 0.2 s].
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short, long, value_parser = whole::<u64>("number"), allow_hyphen_values = true)]
     number: Option<u64>,
     /// Time even when a short calibration says the timings take over ten minutes.
     #[arg(long)]
@@ -175,10 +179,10 @@ struct ProfileArgs {
     #[arg(long, value_enum, default_value = "cumtime")]
     sort: crate::profile::func::SortKey,
     /// Rows of the function and sampled-line tables.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, default_value_t = 20, value_parser = whole::<u64>("top"), allow_hyphen_values = true)]
     top: u64,
     /// Samples per second of CPU time for the sampling profiler.
-    #[arg(long, default_value_t = 1000, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    #[arg(long, default_value_t = 1000, value_name = "HZ", value_parser = whole::<i32>("frequency"), allow_hyphen_values = true)]
     frequency: i32,
     /// Keep the frames below the variant (main, the CLI, the profiler) in flamegraphs.
     #[arg(long)]
@@ -188,10 +192,10 @@ struct ProfileArgs {
     #[arg(long, value_enum, value_name = "TOOL", conflicts_with = "diff")]
     valgrind: Option<crate::commands::valgrind::Tool>,
     /// Steps of each profiled run [default: what fits in --budget; the line profiler runs a tenth].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = whole::<u64>("steps"), allow_hyphen_values = true)]
     steps: Option<u64>,
     /// Seconds an unprofiled run may take, to choose the steps.
-    #[arg(long, default_value_t = 2.0, value_parser = positive_seconds, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 2.0, value_parser = seconds("budget"), allow_hyphen_values = true)]
     budget: f64,
     /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
@@ -218,7 +222,7 @@ struct TutorArgs {
     /// Lesson name (see `cargo perflab list`).
     lesson: String,
     /// Start at this step (1-based).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = whole::<u64>("step"), allow_hyphen_values = true)]
     step: Option<u64>,
     /// Run every step without waiting for Enter.
     #[arg(long)]
@@ -236,7 +240,7 @@ struct CheckArgs {
     /// Lesson name (see `cargo perflab list`).
     lesson: String,
     /// Interleaved rounds of baseline and exercise.
-    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(3..=1000))]
+    #[arg(long, default_value_t = 15, value_parser = whole::<u64>("rounds"), allow_hyphen_values = true)]
     rounds: u64,
     /// Check the exercise compiled into this binary, without rebuilding it first.
     #[arg(long)]
@@ -252,11 +256,103 @@ struct TourArgs {
     timing: TimingArgs,
 }
 
-fn positive_seconds(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(v),
-        _ => Err("expected seconds, 0 < budget ≤ 3600".to_string()),
+/// A numeric option and its valid values. The options' parsers read this table, and so
+/// do the tests that try values just outside each range (tests/hostile.rs).
+#[derive(Debug, Clone, Copy)]
+pub struct Number {
+    /// The long flag, without `--`.
+    pub long: &'static str,
+    /// What it is, as the message says it: "a whole number", "seconds".
+    pub what: &'static str,
+    /// The lowest valid value, and whether it is valid itself (`false`: only above it).
+    pub min: (f64, bool),
+    /// The highest valid value (always valid itself).
+    pub max: f64,
+    /// Whole numbers only.
+    pub whole: bool,
+}
+
+impl Number {
+    const fn count(long: &'static str, min: f64, max: f64) -> Number {
+        Number {
+            long,
+            what: "a whole number",
+            min: (min, true),
+            max,
+            whole: true,
+        }
     }
+
+    /// The valid values in words: "a whole number, 1 ≤ samples ≤ 1000".
+    pub fn describe(&self) -> String {
+        let op = if self.min.1 { "≤" } else { "<" };
+        format!(
+            "{}, {} {op} {} ≤ {}",
+            self.what,
+            show(self.min.0),
+            self.long,
+            show(self.max)
+        )
+    }
+
+    /// `raw` as a number, if it is one of the valid values.
+    pub fn parse(&self, raw: &str) -> Result<f64, String> {
+        let v: f64 = raw
+            .parse()
+            .map_err(|_| format!("expected {}", self.describe()))?;
+        let above = v > self.min.0 || (self.min.1 && v == self.min.0);
+        let fits = v.is_finite() && above && v <= self.max && (!self.whole || v.fract() == 0.0);
+        match fits {
+            true => Ok(v),
+            false => Err(format!("expected {}", self.describe())),
+        }
+    }
+}
+
+/// Every numeric option, with its valid values.
+pub const NUMBERS: &[Number] = &[
+    Number::count("samples", 1.0, 1000.0),
+    Number::count("repeat", 1.0, 1000.0),
+    Number::count("number", 1.0, 1e9),
+    Number::count("top", 1.0, 100_000.0),
+    Number::count("frequency", 1.0, 10_000.0),
+    Number::count("steps", 1.0, 1e12),
+    Number::count("step", 1.0, 1000.0),
+    Number::count("rounds", 3.0, 1000.0),
+    Number {
+        long: "budget",
+        what: "seconds",
+        min: (0.0, false),
+        max: 3600.0,
+        whole: false,
+    },
+];
+
+/// The numeric option `long` (a bug in the table above if it is missing, which every test
+/// that parses a command line finds).
+pub fn number(long: &str) -> Option<&'static Number> {
+    NUMBERS.iter().find(|n| n.long == long)
+}
+
+fn number_or_panic(long: &'static str) -> &'static Number {
+    number(long).unwrap_or_else(|| panic!("--{long} is not in cli::NUMBERS"))
+}
+
+/// The parser of a whole-number option: its range from [`NUMBERS`].
+fn whole<T>(long: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync
+where
+    T: TryFrom<u64> + Clone + Send + Sync + 'static,
+{
+    move |raw| {
+        let n = number_or_panic(long);
+        let v = n.parse(raw)?;
+        T::try_from(v as u64).map_err(|_| format!("expected {}", n.describe()))
+    }
+}
+
+/// The parser of an option in seconds: its range from [`NUMBERS`].
+fn seconds(long: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
+    move |raw| number_or_panic(long).parse(raw)
 }
 
 /// `impl From<Args> for Options`, field by field: the fields of the same name and type,
@@ -286,23 +382,17 @@ options! {
     AsmArgs => inspect::AsmOptions { variant, summary, callees }
 }
 
-/// Entry point of the `perflab` binary.
-pub fn main() -> ExitCode {
-    let _heap = crate::profile::dhat_heap();
-    match Cli::try_parse() {
-        Ok(cli) => finish(dispatch(cli.command)),
-        Err(e) => clap_exit(e),
-    }
+/// The `perflab` command line as clap describes it: its commands and their options (the
+/// tests enumerate them).
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
-/// Entry point of a lesson's own binary: the umbrella's commands, with the lesson given
-/// (`diffusion compare` is `cargo perflab compare diffusion`) and `run` by default.
-pub fn lesson_main(name: &'static str) -> ExitCode {
-    let _heap = crate::profile::dhat_heap();
-    let lesson = match lessons::find(name) {
-        Ok(l) => l,
-        Err(e) => return finish(Err(e.into())),
-    };
+/// A lesson's own command line: the umbrella's commands, with the lesson given and hidden
+/// (`diffusion compare` is `cargo perflab compare diffusion`); `tour` and `machine` are
+/// hidden too.
+pub fn lesson_command(name: &'static str) -> crate::Result<clap::Command> {
+    let lesson = lessons::find(name)?;
     let mut command = Cli::command().name(name).bin_name(name).about(format!(
         "{} — {}",
         lesson.title(),
@@ -326,16 +416,41 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
             }
         });
     }
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    Ok(command)
+}
+
+/// Entry point of the `perflab` binary.
+pub fn main() -> ExitCode {
+    let _heap = crate::profile::dhat_heap();
+    parse_and_dispatch(command(), std::env::args_os().collect(), "cargo perflab")
+}
+
+/// Entry point of a lesson's own binary: the umbrella's commands, with the lesson given
+/// (`diffusion compare` is `cargo perflab compare diffusion`) and `run` by default.
+pub fn lesson_main(name: &'static str) -> ExitCode {
+    let _heap = crate::profile::dhat_heap();
+    let command = match lesson_command(name) {
+        Ok(c) => c,
+        Err(e) => return finish(Err(e.into())),
+    };
+    let mut args: Vec<OsString> = std::env::args_os().collect();
     if args.len() == 1 {
         args.push("run".into());
     }
+    // How a lesson's binary is typed here (written in parts: tests/commands.rs runs every
+    // such command it finds in the source).
+    let shown = ["cargo run --release", "--bin", name, "--"].join(" ");
+    parse_and_dispatch(command, args, &shown)
+}
+
+fn parse_and_dispatch(command: clap::Command, args: Vec<OsString>, shown: &str) -> ExitCode {
     match command
-        .try_get_matches_from(args)
+        .clone()
+        .try_get_matches_from(&args)
         .and_then(|m| Cli::from_arg_matches(&m))
     {
-        Ok(cli) => finish(dispatch(cli.command)),
-        Err(e) => clap_exit(e),
+        Ok(cli) => finish(check_params(&cli.command).and_then(|()| dispatch(cli.command))),
+        Err(e) => clap_exit(e, &command, &args, shown),
     }
 }
 
@@ -353,24 +468,49 @@ pub fn exercise_main(register: impl FnOnce()) -> ExitCode {
     }
 }
 
-/// Clap's own errors, cut to their first line; help and version go out as clap prints them.
-fn clap_exit(e: clap::Error) -> ExitCode {
+/// Clap's own errors, on one line ([`oneline`]); help and version go out as clap prints
+/// them. A lesson name that does not exist is reported first, whatever else is wrong: it
+/// is the first thing a command names, and the rest may depend on it.
+fn clap_exit(e: clap::Error, command: &clap::Command, args: &[OsString], shown: &str) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
             ExitCode::SUCCESS
         }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
-            ExitCode::from(2)
-        }
         _ => {
-            let text = e.to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            if let Some(unknown) = unknown_lesson(command, args) {
+                return finish(Err(unknown.into()));
+            }
+            eprintln!("{}", oneline::clap_error(&e, command, args, shown));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error for a lesson name that is not registered, when the arguments give one.
+fn unknown_lesson(command: &clap::Command, args: &[OsString]) -> Option<crate::Error> {
+    let matches = command
+        .clone()
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+        .ok()?;
+    let (_, sub) = matches.subcommand()?;
+    let name = sub.try_get_one::<String>("lesson").ok()??;
+    lessons::find(name).err()
+}
+
+/// Checks what clap cannot: that no `--param` key is given twice.
+fn check_params(command: &Command) -> anyhow::Result<()> {
+    let params = match command {
+        Command::Run(a) => &a.params,
+        Command::Compare(a) => &a.params,
+        Command::Timeit(a) => &a.params,
+        Command::Profile(a) => &a.params,
+        Command::Tutor(a) => &a.params,
+        _ => return Ok(()),
+    };
+    Ok(crate::lesson::params::given_once(params)?)
 }
 
 fn finish(result: anyhow::Result<()>) -> ExitCode {
@@ -386,7 +526,7 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            eprintln!("{}", oneline::escape(&format!("error: {e:#}")));
             ExitCode::from(2)
         }
     }

@@ -84,6 +84,10 @@ pub fn compare_lesson(
     clock: &dyn Clock,
 ) -> anyhow::Result<Comparison> {
     let params = lesson.parse_params(params)?;
+    // Every variant named must exist before the problem is set up (which may take time).
+    for v in only {
+        lesson.variant_index(v)?;
+    }
     let prepared = lesson.prepare(&params)?;
     let plan = plan(lesson, prepared.scope(), only, timing)?;
     if timing.full {
@@ -167,6 +171,14 @@ pub fn compared(
 ) -> anyhow::Result<Vec<Comparison>> {
     let machine = Machine::this();
     let runs = topic_runs(lesson, &args.params, &args.variants);
+    // Several topics: check every one's parameters and variants before measuring any, so
+    // that a value only a later topic cannot take fails before any work or output.
+    if runs.len() > 1 {
+        for params in &runs {
+            let prepared = lesson.prepare(&lesson.parse_params(params)?)?;
+            plan(lesson, prepared.scope(), &args.variants, &args.timing)?;
+        }
+    }
     let mut docs = Vec::new();
     let mut all = Vec::new();
     for (i, params) in runs.iter().enumerate() {

@@ -404,10 +404,26 @@ pub fn command(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     let named = args.variant.as_ref().or(args.diff.first());
+    // Every variant named must exist before the problem is set up (which may take time).
+    for v in &args.diff {
+        lesson.variant_index(v)?;
+    }
     let params = match named {
         Some(v) => lesson.parse_params_for(&args.params, v)?,
         None => lesson.parse_params(&args.params)?,
     };
+    // The folder, before the problem is set up (which may take time); made below.
+    let leaf = match args.diff.as_slice() {
+        [a, b] => format!("diff-{a}-{b}"),
+        _ => args.variant.clone().unwrap_or_default(),
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::files::reports().join(lesson.name()).join(leaf));
+    // The folder is written whole at the end; an unwritable one fails here, before any
+    // time is spent.
+    let output = Output::begin(&dir, &mut waiting)?;
     let prepared = lesson.prepare(&params)?;
     let diff = match args.diff.as_slice() {
         [a, b] => Some((
@@ -421,25 +437,12 @@ pub fn command(
         (None, Some((a, _))) => a,
         (None, None) => anyhow::bail!("give --variant V or --diff A B"),
     };
-    let dir = args.out.clone().unwrap_or_else(|| {
-        let leaf = match diff {
-            Some(_) => format!("diff-{}-{}", args.diff[0], args.diff[1]),
-            None => lesson.variants()[variant].name.to_string(),
-        };
-        crate::files::reports().join(lesson.name()).join(leaf)
-    });
-    if args.valgrind.is_some() {
+    if let Some(tool) = args.valgrind {
         let name = lesson.variants()[variant].name;
         anyhow::ensure!(
             name != crate::lesson::EXERCISE,
             "--valgrind runs the lesson's own variants; your exercise is not one of them yet"
         );
-    }
-    // The folder is written whole at the end; an unwritable one fails here, before any
-    // time is spent.
-    let output = Output::begin(&dir, &mut waiting)?;
-    if let Some(tool) = args.valgrind {
-        let name = lesson.variants()[variant].name;
         let (file, summary) =
             crate::commands::valgrind::run(tool, lesson.name(), name, &args.params, output.dir())?;
         let file = output.final_path(&file);

@@ -161,7 +161,12 @@ pub fn run(
         // No variant named: the reference of the topic chosen, if any.
         None => lesson.parse_params(&args.params)?,
     };
+    if let Some(dir) = &args.snapshots {
+        crate::files::check_folder(dir)?;
+    }
     let prepared = lesson.prepare(&params)?;
+    // The machine's load over the whole command (the calibration included: a single short
+    // run may end within one tick of /proc/stat).
     let start = clock.cpu();
     let variant = match args.variant {
         Some(_) => lesson.variant_index(name)?,

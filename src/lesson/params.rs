@@ -28,6 +28,14 @@ pub enum Kind {
         /// Upper limit.
         max: Limit,
     },
+    /// A whole number from `min` to `max`, both included (at most 2⁵³, the largest range
+    /// in which a float holds every whole number).
+    Whole {
+        /// The smallest valid value.
+        min: f64,
+        /// The largest valid value.
+        max: f64,
+    },
     /// One word out of a fixed list.
     Choice(&'static [&'static str]),
 }
@@ -53,6 +61,9 @@ impl Kind {
     pub fn describe(&self) -> String {
         match self {
             Kind::Choice(words) => format!("one of: {}", words.join(", ")),
+            Kind::Whole { min, max } => {
+                format!("a whole number {} ≤ x ≤ {}", show(*min), show(*max))
+            }
             Kind::Real { min, max } => {
                 let lo = match min {
                     Limit::None => None,
@@ -77,8 +88,10 @@ impl Kind {
     }
 
     fn accepts(&self, v: f64) -> bool {
-        let Kind::Real { min, max } = self else {
-            return false;
+        let (min, max) = match self {
+            Kind::Real { min, max } => (min, max),
+            Kind::Whole { min, max } => return v.fract() == 0.0 && *min <= v && v <= *max,
+            Kind::Choice(_) => return false,
         };
         let above = match *min {
             Limit::None => true,
@@ -188,6 +201,101 @@ impl Params {
     }
 }
 
+/// Checks that no key is given twice among a user's `key=value` arguments. (Within the
+/// program later overrides win, as [`Params::parse`] says: a topic or a tutor step's own
+/// values are added to the user's.) Malformed arguments are left to [`Params::parse`].
+pub fn given_once<S: AsRef<str>>(overrides: &[S]) -> Result<()> {
+    for (i, arg) in overrides.iter().enumerate() {
+        let Some((key, _)) = arg.as_ref().split_once('=') else {
+            continue;
+        };
+        let again = overrides[i + 1..].iter().find(|o| {
+            o.as_ref()
+                .split_once('=')
+                .is_some_and(|(k, _)| k.trim() == key.trim())
+        });
+        if let (Some(again), false) = (again, key.trim().is_empty()) {
+            return Err(Error::RepeatedParam {
+                name: key.trim().to_string(),
+                first: arg.as_ref().to_string(),
+                second: again.as_ref().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The default of the numeric parameter `name` among `specs` (a lesson bug if it has none).
+pub fn default_real(specs: &[ParamSpec], name: &str) -> f64 {
+    let spec = specs.iter().find(|s| s.name == name);
+    match spec.map(|s| s.default.parse::<f64>()) {
+        Some(Ok(v)) => v,
+        _ => panic!("parameter {name} has no numeric default"),
+    }
+}
+
+/// The valid value next to `bad`, on the way from `good` (valid) to `bad` (not): the
+/// exact edge of the valid values, found by bisection over the floating-point numbers in
+/// order, so that a message's "x ≤ edge" is the range the check enforces to the last bit.
+/// `valid` must hold at `good`, fail at `bad`, and change only once between them.
+pub fn edge(good: f64, bad: f64, valid: impl Fn(f64) -> bool) -> f64 {
+    // Floats ordered as integers: the bits of a positive number, mirrored for negatives.
+    let key = |x: f64| {
+        let b = x.to_bits() as i64;
+        b ^ ((((b >> 63) as u64) >> 1) as i64)
+    };
+    let unkey = |k: i64| f64::from_bits((k ^ ((((k >> 63) as u64) >> 1) as i64)) as u64);
+    let (mut ok, mut not) = (key(good) as i128, key(bad) as i128);
+    while (not - ok).abs() > 1 {
+        let mid = ok + (not - ok) / 2;
+        match valid(unkey(mid as i64)) {
+            true => ok = mid,
+            false => not = mid,
+        }
+    }
+    unkey(ok as i64)
+}
+
+/// The error for parameters that are each valid but together describe a problem that
+/// cannot run. It names the value the user gave that made it impossible: `natural` (the
+/// parameter `condition` is about) if the user changed it, else the first other numeric
+/// parameter the user changed whose default fits. `condition` is the requirement that
+/// failed, in words with the values it failed at: when it is about `natural` and `exact`
+/// (it states the valid range of `natural`, "0 < dx < x2 − x1 = 20"), it is the whole
+/// message; otherwise the message gives the culprit's exact limit ([`edge`]) and
+/// `condition` in parentheses. `fits(name, v)`: whether the problem can run with `name`
+/// set to `v` and the others as given.
+pub fn blame(
+    p: &Params,
+    specs: &[ParamSpec],
+    natural: &str,
+    condition: &str,
+    exact: bool,
+    fits: impl Fn(&str, f64) -> bool,
+) -> Error {
+    let natural_value = p.real(natural);
+    if exact && natural_value != default_real(specs, natural) {
+        return Error::param(natural, show(natural_value), condition);
+    }
+    let numeric = specs
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Real { .. } | Kind::Whole { .. }))
+        .map(|s| s.name);
+    for name in std::iter::once(natural).chain(numeric) {
+        let (value, good) = (p.real(name), default_real(specs, name));
+        if value != good && fits(name, good) {
+            let limit = edge(good, value, |v| fits(name, v));
+            let side = if value < good { "≥" } else { "≤" };
+            return Error::param(
+                name,
+                show(value),
+                format!("{name} {side} {} ({condition})", show(limit)),
+            );
+        }
+    }
+    Error::param(natural, show(natural_value), condition.to_string())
+}
+
 /// A number as a person would write it: `0.075`, `1e-7`, `1e300`.
 pub fn show(v: f64) -> String {
     if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) {
@@ -205,7 +313,7 @@ fn parse_value(spec: &ParamSpec, raw: &str) -> Result<Value> {
             .find(|w| **w == raw)
             .map(|w| Value::Word(w.to_string()))
             .ok_or_else(invalid),
-        kind @ Kind::Real { .. } => {
+        kind @ (Kind::Real { .. } | Kind::Whole { .. }) => {
             let v: f64 = raw.parse().map_err(|_| invalid())?;
             if kind.accepts(v) {
                 Ok(Value::Real(v))
@@ -240,6 +348,32 @@ mod tests {
             kind: Kind::Choice(&["a", "b"]),
         },
     ];
+
+    #[test]
+    fn edges_are_exact() {
+        let e = edge(1.0, 1e9, |v| v <= 3.5);
+        assert_eq!(e, 3.5);
+        let e = edge(1.0, -5.0, |v| v > 0.1);
+        assert!(e > 0.1 && e.next_down() <= 0.1, "{e}");
+        let e = edge(0.0, f64::INFINITY, |v| (v * v).is_finite());
+        assert!((e * e).is_finite() && !(e.next_up() * e.next_up()).is_finite());
+        let e = edge(-1.0, -f64::MAX, |v| (v - 1e308).is_finite());
+        assert!((e - 1e308).is_finite() && !(e.next_down() - 1e308).is_finite());
+    }
+
+    #[test]
+    fn repeated_keys_are_refused() {
+        assert!(given_once(&["dx=1", "t=2"]).is_ok());
+        assert!(
+            given_once(&["dx", "dx"]).is_ok(),
+            "malformed: Params::parse says so"
+        );
+        let e = given_once(&["dx=1", "t=2", " dx =3"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parameter 'dx' given twice ('dx=1', then ' dx =3'): give it once"
+        );
+    }
 
     #[test]
     fn defaults_and_overrides() {

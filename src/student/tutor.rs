@@ -150,17 +150,46 @@ pub fn tutor(
         }
         .into());
     }
-    // Check the extra parameters once, before any step runs.
+    // Check the extra parameters and the profile step's folder once, before any step runs.
     lesson.parse_params(&args.params)?;
+    if let Some(dir) = &args.out {
+        crate::files::check_folder(dir)?;
+    }
     // Each step records itself; a progress file that cannot be saved is said once, not
     // at every step.
     let mut warned = std::collections::BTreeSet::new();
+    // A step's own values, then the user's; a key the user gives replaces the step's (so
+    // that the command printed gives each key once).
     let with = |own: &[&str]| -> Vec<String> {
+        let key = |s: &str| s.split_once('=').map(|(k, _)| k.trim().to_string());
+        let given: Vec<_> = args.params.iter().filter_map(|p| key(p)).collect();
         own.iter()
+            .filter(|s| key(s).is_none_or(|k| !given.contains(&k)))
             .map(|s| s.to_string())
             .chain(args.params.iter().cloned())
             .collect()
     };
+    // With the user's values, each step's problem must be one its lesson can set up: check
+    // them all now, so that a value only some step cannot take fails before any step runs.
+    if !args.params.is_empty() {
+        for step in &steps[first - 1..] {
+            let (own, variant): (&[&str], _) = match step.action {
+                Action::Run { variant, params }
+                | Action::Profile {
+                    variant, params, ..
+                } => (params, Some(variant)),
+                Action::Compare { variants, params } | Action::Memory { variants, params } => {
+                    (params, variants.first().copied())
+                }
+                Action::Read | Action::Asm { .. } => continue,
+            };
+            let parsed = match variant {
+                Some(v) => lesson.parse_params_for(&with(own), v)?,
+                None => lesson.parse_params(&with(own))?,
+            };
+            lesson.prepare(&parsed)?;
+        }
+    }
     for (i, step) in steps.iter().enumerate().skip(first - 1) {
         writeln!(
             out,
