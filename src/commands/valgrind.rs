@@ -97,7 +97,8 @@ pub fn run(
         .arg(format!("--tool={}", tool.name()))
         .arg(format!("{flag}={}", path.display()))
         .arg(&binary)
-        .args(["run", "--variant", variant]);
+        // --long: no calibration runs before the run, which the tool would count too.
+        .args(["run", "--variant", variant, "--long"]);
     for p in params {
         command.args(["--param", p]);
     }
