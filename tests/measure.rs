@@ -6,7 +6,9 @@ use perflab::commands::compare::{CompareOptions, compare};
 use perflab::commands::run::{RunOptions, TimeitOptions, run, time_it};
 use perflab::commands::{Format, Timing};
 use perflab::lesson::params::{Kind, ParamSpec, Params};
-use perflab::lesson::{Exercise, ExerciseInfo, Lesson, Problem, Size, Spec, Variant, VariantInfo};
+use perflab::lesson::{
+    Exercise, ExerciseInfo, Lesson, Memory, Problem, Resize, Size, Spec, Variant, VariantInfo,
+};
 use perflab::measure::{Entry, Plan, Steps, measure};
 use perflab::report::{self, Flavour};
 use perflab::timing::FakeClock;
@@ -41,6 +43,18 @@ impl Problem for Counter {
     }
     fn values<'s>(&self, s: &'s Vec<f64>) -> &'s [f64] {
         s
+    }
+    fn memory(&self, _variant: &str) -> Memory {
+        Memory {
+            run: 32,
+            values: 32,
+            exact: 0,
+            inputs: 0,
+            size: "4 values".to_string(),
+        }
+    }
+    fn resize(&self, scale: f64) -> Resize {
+        Resize::at_most("steps", self.steps as f64, self.steps as f64 * scale)
     }
 }
 
