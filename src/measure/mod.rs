@@ -8,6 +8,7 @@
 //! steps; its rate and speedup are then per unit of work, and the table says so.
 
 pub mod grade;
+pub mod memory;
 pub mod progress;
 
 use crate::error::Result;
