@@ -76,6 +76,18 @@ pub enum Error {
         /// The valid range, in words.
         expected: String,
     },
+    /// A run that would need more memory than is available, refused before it starts.
+    #[error("{param} = {value} needs about {need}")]
+    TooBig {
+        /// The parameter that sets the size.
+        param: String,
+        /// Its value.
+        value: String,
+        /// The rest, in words: the estimated peak, the size, the memory available and a
+        /// bound on the parameter that fits ("23.1 GiB at its peak (…); 21.6 GiB is
+        /// available: dx ≥ 0.0021 fits").
+        need: String,
+    },
     /// A command-line option outside its valid range.
     #[error("invalid {option} = {value}: expected {expected}")]
     InvalidOption {

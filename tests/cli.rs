@@ -245,8 +245,8 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (&["run", "diffusion", "-p", "D=0"], "invalid D = 0"),
         (
-            &["run", "diffusion", "-p", "dx=1e-7"],
-            "invalid dx = 1e-7: expected dx ≥",
+            &["run", "diffusion", "-p", "dx=1e-5", "-p", "runtime=0"],
+            "dx = 1e-5 needs about",
         ),
         (
             &["run", "nope"],

@@ -156,10 +156,14 @@ fn bad_parameters_are_refused_with_the_valid_range() {
     );
     assert_eq!(err(&["D=0"]), "invalid D = 0: expected a number 0 < x");
     assert_eq!(err(&["x2=-20"]), "invalid x2 = -20: expected x2 > x1 = -10");
+    // Grids too big for the machine are the memory guard's to refuse (tests/memory.rs);
+    // past a billion rows the arithmetic itself would not hold.
     assert!(
-        err(&["dx=1e-7"]).starts_with("invalid dx = 1e-7: expected dx ≥ "),
+        err(&["dx=1e-10"]).starts_with(
+            "invalid dx = 1e-10: expected dx ≥ 1.9999999980000004e-8 (at most a billion rows"
+        ),
         "{}",
-        err(&["dx=1e-7"])
+        err(&["dx=1e-10"])
     );
     assert!(err(&["runtime=1e300"]).starts_with("invalid runtime = 1e300"));
 }

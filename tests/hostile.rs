@@ -575,7 +575,11 @@ const DERIVED: &[(&str, &[&str], &[&str])] = &[
         &["x1=0", "x2=0.05"],
         &["invalid x1 = 0", "x1 ≤"],
     ),
-    ("diffusion", &["dx=1e-9"], &["invalid dx = 1e-9", "dx ≥"]),
+    (
+        "diffusion",
+        &["dx=1e-9", "runtime=0"],
+        &["invalid dx = 1e-9", "dx ≥"],
+    ),
     (
         "diffusion",
         &["x1=0", "x2=1e155", "dx=9e154"],

@@ -7,7 +7,8 @@ use perflab::commands::run::{RunOptions, TimeitOptions, run, time_it};
 use perflab::commands::{Format, Timing};
 use perflab::lesson::params::{Kind, ParamSpec, Params};
 use perflab::lesson::{
-    Action, Exercise, ExerciseInfo, Lesson, Problem, Size, Spec, Step, Variant, VariantInfo,
+    Action, Exercise, ExerciseInfo, Lesson, Memory, Problem, Resize, Size, Spec, Step, Variant,
+    VariantInfo,
 };
 use perflab::measure::{Entry, Plan, Steps, measure};
 use perflab::report::{self, Flavour};
@@ -43,6 +44,18 @@ impl Problem for Counter {
     }
     fn values<'s>(&self, s: &'s Vec<f64>) -> &'s [f64] {
         s
+    }
+    fn memory(&self, _variant: &str) -> Memory {
+        Memory {
+            run: 32,
+            values: 32,
+            exact: 0,
+            inputs: 0,
+            size: "4 values".to_string(),
+        }
+    }
+    fn resize(&self, scale: f64) -> Resize {
+        Resize::at_most("steps", self.steps as f64, self.steps as f64 * scale)
     }
 }
 

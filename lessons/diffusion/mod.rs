@@ -4,7 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::params::{Kind, ParamSpec, Params, blame, edge, show};
-use crate::lesson::{Action, Exercise, ExerciseInfo, Frame, Problem, Size, Spec, Step, Work};
+use crate::lesson::{
+    Action, Exercise, ExerciseInfo, Frame, Memory, Problem, Resize, Size, Spec, Step, Work, block,
+};
 use std::f64::consts::PI;
 
 pub mod variants;
@@ -166,10 +168,6 @@ pub const PARAMS: &[ParamSpec] = &[
         kind: Kind::Choice(&["peaks", "mode"]),
     },
 ];
-
-/// Bytes per grid cell that a run needs at least: the state, a second buffer and the
-/// returned copy, 8 bytes each. (The `dynamic` variant needs about four times more.)
-pub const BYTES_PER_CELL: u64 = 24;
 
 /// How the density starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,24 +336,17 @@ impl Diffusion {
         }
         let length = x2 - x1;
         let nrows_f = (length / dx_asked).floor();
-        let available = crate::inspect::machine::available_memory().max(1 << 20);
-        let max_cells = (available / BYTES_PER_CELL) as f64;
-        let cells = (nrows_f + 2.0) * (nrows_f + 2.0);
-        if cells > max_cells {
-            // The smallest spacing whose grid fits: the same arithmetic as above.
-            let fits = |dx: f64| {
-                let n = (length / dx).floor() + 2.0;
-                n * n <= max_cells
-            };
+        // The grid's size is the memory guard's to judge (`Problem::memory`); this bound
+        // only keeps its arithmetic in range.
+        if nrows_f > 1e9 {
+            let rows_fit = |dx: f64| (length / dx).floor() <= 1e9;
             return Err(Error::param(
                 "dx",
                 show(dx_asked),
                 format!(
-                    "dx ≥ {}: a {n}×{n} grid needs {:.1} GiB at {BYTES_PER_CELL} bytes a cell, more than the {:.1} GiB available",
-                    show(edge(length.next_down(), dx_asked, fits)),
-                    cells * BYTES_PER_CELL as f64 / (1u64 << 30) as f64,
-                    available as f64 / (1u64 << 30) as f64,
-                    n = nrows_f + 2.0,
+                    "dx ≥ {} (at most a billion rows across x2 − x1 = {})",
+                    show(edge(length.next_down(), dx_asked, rows_fit)),
+                    show(length)
                 ),
             ));
         }
@@ -491,6 +482,73 @@ impl Problem for Diffusion {
             vmin: 0.0,
             vmax: 1.0,
         })
+    }
+
+    /// With N = npnts, a grid G = 8·N² bytes: every run starts from `initial`'s grid and
+    /// returns one; each variant adds, as its code is written,
+    /// - `loops`, `fused`, `prange`: a second buffer, 2G in all;
+    /// - `indexed`, `c`: a laplacian array, 2G;
+    /// - `slices`: ndarray's laplacian and the `4·centre` temporary subtracted from it, 3G;
+    /// - `nested` (and the exercise, which starts as nested): the rows copied out, the
+    ///   laplacian rows (N blocks of 8·N each), and the flat grid `concat` makes before the
+    ///   old one goes, 4G;
+    /// - `parallel`: per thread two buffers of its block with 2·16 ghost and spare rows on
+    ///   each inner side, four exchange slots of 16 + 4 rows, and at the end its block
+    ///   copied out (one thread's beside the others' buffers);
+    /// - `dynamic`: two grids (the density and the laplacian) of row vectors of references
+    ///   to one heap object per cell (an `Rc` of a tagged value, 32 bytes in a 48-byte
+    ///   block), and the flat grid it collects at the end: 2·N²·(8 + 48) + 2G.
+    ///
+    /// The exact answer (init=mode) is one grid.
+    fn memory(&self, variant: &str) -> Memory {
+        let n = self.npnts as f64;
+        let grid = 8.0 * n * n;
+        let row = 8.0 * n;
+        let rows = |count: f64| count * block(row as u64) as f64;
+        let run = match variant {
+            "loops" | "fused" | "prange" | "indexed" | "c" => 2.0 * grid,
+            "slices" => 3.0 * grid,
+            "parallel" => {
+                let inner = self.nrows;
+                let threads = rayon::current_num_threads().clamp(1, inner);
+                let per = inner.div_ceil(threads);
+                let threads = inner.div_ceil(per);
+                let k = 16.min(inner - (threads - 1) * per) as f64;
+                let t = threads as f64;
+                let windows = 2.0 * (n + 4.0 * k * (t - 1.0)) * row;
+                let slots = 4.0 * t * (k + (k / 4.0).floor().max(1.0)) * row;
+                grid + windows + slots + grid / t
+            }
+            "dynamic" => {
+                let refs = 2.0 * rows(n);
+                let objects = 2.0 * n * n * block(32) as f64;
+                2.0 * grid + refs + objects
+            }
+            // nested, and the exercise as it starts.
+            _ => 2.0 * grid + 2.0 * rows(n),
+        };
+        Memory {
+            run: run as u64,
+            values: grid as u64,
+            exact: if self.init == Init::Mode {
+                grid as u64
+            } else {
+                0
+            },
+            inputs: 0,
+            size: format!("a {}×{} grid", self.npnts, self.npnts),
+        }
+    }
+
+    /// Memory goes with the cells, (x2 − x1)/dx squared.
+    fn resize(&self, scale: f64) -> Resize {
+        let npnts = (self.npnts as f64 * scale.max(0.0).sqrt()).floor();
+        let mut r = Resize::at_least("dx", self.dx, (self.x2 - self.x1) / (npnts - 2.0));
+        if npnts < 3.0 {
+            r.bound = None;
+        }
+        r.note = " (or a narrower x1 … x2)";
+        r
     }
 
     fn exact(&self, steps: usize) -> Option<Vec<f64>> {

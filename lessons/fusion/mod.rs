@@ -3,9 +3,11 @@
 // links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use crate::error::{Error, Result};
-use crate::lesson::params::{Kind, ParamSpec, Params, show};
-use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
+use crate::error::Result;
+use crate::lesson::params::{Kind, ParamSpec, Params};
+use crate::lesson::{
+    Action, Exercise, ExerciseInfo, Memory, Problem, Resize, Size, Spec, Step, Work,
+};
 use crate::lessons::particles::whole;
 use crate::lessons::rng::unit;
 
@@ -124,15 +126,6 @@ impl Fusion {
             })
         } else {
             let n = whole(p, "n")? as usize;
-            let need = 24 * n as u64 * 3;
-            let available = crate::inspect::machine::available_memory();
-            if available > 0 && need > available {
-                return Err(Error::param(
-                    "n",
-                    show(n as f64),
-                    format!("n ≤ {} to fit in the memory available", available / 72),
-                ));
-            }
             let a = draw(n, &mut seed);
             let b = draw(n, &mut seed);
             Ok(Fusion {
@@ -189,6 +182,47 @@ impl Problem for Fusion {
             Expr::Distance => {
                 let n = self.points.len() / 2;
                 format!("distance ({}, {})", index / n, index % n)
+            }
+        }
+    }
+    /// With L = the values out (n, or points² for the distance matrix): every run writes
+    /// into the output, 8·L bytes, and
+    /// - `temporaries` on a² + b² + 2ab: clones of a and b into ndarray, then a·a, b·b
+    ///   (their sum reuses a·a), 2·a (times b reuses it): 4 more arrays of L at once;
+    /// - `temporaries` on distances: the points cloned, the N×N×2 differences and their
+    ///   squares (16·L bytes each), the sums over the last axis and their roots: 6 more;
+    /// - the exercise, as it starts: a², b², their sum, 2a: 4 more (on either expression);
+    /// - `fused`, `threads1`, `threads2`, `parallel`: nothing more.
+    ///
+    /// The exact answer (a + b)² is one more output; distances have none.
+    fn memory(&self, variant: &str) -> Memory {
+        let len = self.len() as u64;
+        let more = match (variant, self.expr) {
+            ("temporaries", Expr::Distance) => 6 * 8 * len + 8 * self.points.len() as u64,
+            ("fused" | "threads1" | "threads2" | "parallel", _) => 0,
+            _ => 4 * 8 * len,
+        };
+        let (size, exact) = match self.expr {
+            Expr::Poly => (format!("{len} values"), 8 * len),
+            Expr::Distance => (format!("a distance matrix of {len} values"), 0),
+        };
+        Memory {
+            run: 8 * len + more,
+            values: 8 * len,
+            exact,
+            // a and b, or the points.
+            inputs: 8 * (self.a.len() + self.b.len() + self.points.len()) as u64,
+            size,
+        }
+    }
+
+    /// Memory goes with n, or with the square of the points.
+    fn resize(&self, scale: f64) -> Resize {
+        match self.expr {
+            Expr::Poly => Resize::at_most("n", self.a.len() as f64, self.a.len() as f64 * scale),
+            Expr::Distance => {
+                let points = (self.points.len() / 2) as f64;
+                Resize::at_most("points", points, points * scale.max(0.0).sqrt())
             }
         }
     }

@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::params::{Kind, ParamSpec, Params};
-use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Topic};
+use crate::lesson::{
+    Action, Exercise, ExerciseInfo, Memory, Problem, Resize, Size, Spec, Step, Topic,
+};
 use crate::lessons::particles::whole;
 use crate::lessons::rng::{splitmix64, unit};
 use std::collections::HashMap;
@@ -328,6 +330,84 @@ impl Problem for Idioms {
             _ => format!("value {index}"),
         }
     }
+    /// As each variant's code is written, with n the topic's size (8 bytes a double):
+    /// - squares: `push` grows a Vec by doubling to the next power of two above n, but
+    ///   pages it never writes are not resident (a large block moves by remapping), so 8n;
+    ///   except that glibc keeps blocks below 32 MiB on its heap once a block that large
+    ///   has been freed (by a variant run before), and then the last growth copies and the
+    ///   old half-size block stays resident: counted at half, since whether it happens
+    ///   depends on what ran before. `collect` 8n; `sum` nothing; the answer is one double;
+    /// - counting: `hashmap` grows its table (a 16-byte entry and a control byte per
+    ///   bucket, buckets a power of two at most 7/8 full) by doubling, the old table live
+    ///   while the new one fills: 1.5 tables at the last growth, or the table and the
+    ///   answer (8 bytes a key) after; `array` the counts and the answer, 16 bytes a key;
+    /// - queue: the work left (1 byte a job), the queue (4 bytes a job: a Vec or a
+    ///   VecDeque, never grown), the answer: 13n;
+    /// - insert: the sorted values or the two heaps, and the medians: 16n;
+    /// - hoisting, powers: the answer, 8n;
+    /// - taylor: the answer (2n doubles, grown from n by a copy), 24n; `recursive` (and
+    ///   the exercise, which pushes its answer one by one) also touches n frames of stack
+    ///   at the deepest recursion, about 100 bytes each; `memoized` its table (16 bytes a
+    ///   term) beside the answer; `running` sized once, 16n.
+    fn memory(&self, variant: &str) -> Memory {
+        let n = self.n as f64;
+        let keys = self.keys as f64;
+        let (run, values) = match self.which {
+            Which::Squares => match variant {
+                "sum" => (8.0, 8.0),
+                "push" => {
+                    let old = 4.0 * n.max(4.0).log2().ceil().exp2();
+                    let copied = if old < (32 << 20) as f64 { old } else { 0.0 };
+                    (8.0 * n + copied / 2.0 + 8.0, 8.0)
+                }
+                _ => (8.0 * n + 8.0, 8.0),
+            },
+            Which::Counting if variant == "hashmap" => {
+                // The distinct keys among n items drawn uniformly from `keys`.
+                let distinct = keys * -(-n / keys).exp_m1();
+                let buckets = if distinct < 8.0 {
+                    8.0
+                } else {
+                    (distinct * 8.0 / 7.0).ceil().max(1.0).log2().ceil().exp2()
+                };
+                let table = 17.0 * buckets + 16.0;
+                ((1.5 * table).max(table + 8.0 * keys), 8.0 * keys)
+            }
+            Which::Counting => (16.0 * keys, 8.0 * keys),
+            Which::Queue => (13.0 * n, 8.0 * n),
+            Which::Insert => (16.0 * n, 8.0 * n),
+            Which::Hoisting | Which::Powers => (8.0 * n, 8.0 * n),
+            Which::Taylor => match variant {
+                "memoized" => (40.0 * n, 16.0 * n),
+                "running" => (16.0 * n, 16.0 * n),
+                // The answer, and the recursion's stack: n frames deep at the last
+                // coefficient, about 100 bytes a frame.
+                _ => (124.0 * n, 16.0 * n),
+            },
+        };
+        Memory {
+            run: run as u64,
+            values: values as u64,
+            exact: if self.which == Which::Squares { 8 } else { 0 },
+            inputs: (4 * self.items.len() + self.work.len() + 8 * self.values.len()) as u64,
+            size: match self.which {
+                Which::Squares => format!("{} squares", self.n),
+                Which::Counting => format!("{} keys", self.keys),
+                Which::Queue => format!("{} jobs", self.n),
+                Which::Taylor => format!("{} terms", self.n),
+                _ => format!("{} values", self.n),
+            },
+        }
+    }
+
+    /// Memory goes with the keys when counting, with n otherwise.
+    fn resize(&self, scale: f64) -> Resize {
+        match self.which {
+            Which::Counting => Resize::at_most("keys", self.keys as f64, self.keys as f64 * scale),
+            _ => Resize::at_most("n", self.n as f64, self.n as f64 * scale),
+        }
+    }
+
     /// Where mathematics gives the answer: Σ k² = (n−1)n(2n−1)/6, exact in f64 while it
     /// is below 2⁵³ (n up to about 300 000), and each count's total.
     fn exact(&self, _steps: usize) -> Option<Vec<f64>> {

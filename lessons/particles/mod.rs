@@ -4,7 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::lesson::params::{Kind, ParamSpec, Params, blame, show};
-use crate::lesson::{Action, Exercise, ExerciseInfo, Problem, Size, Spec, Step, Work};
+use crate::lesson::{
+    Action, Exercise, ExerciseInfo, Memory, Problem, Resize, Size, Spec, Step, Work, block,
+};
 use crate::lessons::rng::symmetric;
 use std::rc::Rc;
 
@@ -223,6 +225,44 @@ impl Problem for Particles {
             if index.is_multiple_of(2) { "x" } else { "y" }
         )
     }
+    /// Per particle, as each variant's code is written: the state (x and y, 16 bytes) that
+    /// every run starts from and returns, and
+    /// - `objects`: the Vec of dictionaries (48 bytes each), each dictionary's table and
+    ///   its three boxed values (32 bytes in a 48-byte block each). A table starts with 4
+    ///   buckets of a 24-byte entry and their control bytes (116 bytes in a 128-byte
+    ///   block); the first `p.x = …` grows it to 8 (216 bytes in a 224-byte block), since
+    ///   hashbrown makes room before it looks the key up, and the old block stays behind
+    ///   as a hole among live ones that nothing of its size reuses;
+    /// - `structs` (and the exercise, which starts as structs): 24 bytes a struct;
+    /// - `typed`, `parallel`: x, y and timestep·ang_speed, 24 bytes;
+    /// - `arrays`: x, y, timestep·ang_speed, and at the peak of a step the norm, v_x, v_y
+    ///   and one product: 56 bytes;
+    /// - `exact`: nothing more.
+    ///
+    /// The exact answer is one more state.
+    fn memory(&self, variant: &str) -> Memory {
+        let n = self.n as u64;
+        let per = match variant {
+            "objects" => 48 + block(116) + block(216) + 3 * block(32),
+            "typed" | "parallel" => 24,
+            "arrays" => 56,
+            "exact" => 0,
+            _ => 24,
+        };
+        Memory {
+            run: (16 + per) * n,
+            values: 16 * n,
+            exact: 16 * n,
+            // The start and the angular speeds.
+            inputs: 24 * n,
+            size: format!("{n} particles"),
+        }
+    }
+
+    fn resize(&self, scale: f64) -> Resize {
+        Resize::at_most("n", self.n as f64, self.n as f64 * scale)
+    }
+
     /// The rotation each particle really makes in that time.
     fn exact(&self, steps: usize) -> Option<Vec<f64>> {
         let mut state = self.initial();

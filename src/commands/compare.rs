@@ -8,6 +8,7 @@ use crate::lesson::Lesson;
 use crate::measure::{Comparison, Entry, Plan, Steps, measure};
 use crate::report::{self, Flavour};
 use crate::timing::Clock;
+use anyhow::Context;
 use std::io::Write;
 
 /// What `compare` compares.
@@ -90,6 +91,7 @@ pub fn compare_lesson(
     }
     let prepared = lesson.prepare(&params)?;
     let plan = plan(lesson, prepared.scope(), only, timing)?;
+    guard(lesson, &params, prepared.as_ref(), &plan, false)?;
     if timing.full {
         let full = prepared.steps();
         // Each variant's samples, its check run, and the reference's run.
@@ -102,6 +104,53 @@ pub fn compare_lesson(
         crate::commands::guard_time(lesson, prepared.as_ref(), &runs, timing.long, clock)?;
     }
     Ok(measure(lesson, &params, prepared.as_ref(), &plan, clock)?)
+}
+
+/// Refuses a comparison whose runs would need more memory than is available; `profiled`:
+/// the tour's, whose variants are then sampled too.
+fn guard(
+    lesson: &dyn Lesson,
+    params: &crate::lesson::params::Params,
+    prepared: &dyn crate::lesson::Prepared,
+    plan: &Plan,
+    profiled: bool,
+) -> anyhow::Result<()> {
+    use crate::measure::memory::{Runs, sampler_overhead};
+    let measured: Vec<usize> = plan.entries.iter().map(|e| e.variant).collect();
+    let runs = if profiled {
+        Runs {
+            alone: measured.clone(),
+            measured,
+            beside: sampler_overhead(),
+            ..Default::default()
+        }
+    } else {
+        Runs {
+            measured,
+            ..Default::default()
+        }
+    };
+    crate::measure::memory::guard(lesson, params, prepared, &runs)?;
+    Ok(())
+}
+
+/// Checks, before any of them runs, that each of several comparisons (a lesson's topics,
+/// a tour's lessons) fits in memory: a refusal comes first, not after the others' work.
+/// `profiled`: the tour's, whose variants are sampled too.
+pub fn guard_all(
+    runs: &[(&dyn Lesson, Vec<String>)],
+    only: &[String],
+    timing: &Timing,
+    profiled: bool,
+) -> anyhow::Result<()> {
+    for (lesson, params) in runs {
+        let parsed = lesson.parse_params(params)?;
+        let prepared = lesson.prepare(&parsed)?;
+        let plan = plan(*lesson, prepared.scope(), only, timing)?;
+        guard(*lesson, &parsed, prepared.as_ref(), &plan, profiled)
+            .with_context(|| format!("{} {}", lesson.name(), crate::commands::shown(params)))?;
+    }
+    Ok(())
 }
 
 /// A comparison as a terminal table, with its notes and the machine.
@@ -178,6 +227,9 @@ pub fn compared(
             let prepared = lesson.prepare(&lesson.parse_params(params)?)?;
             plan(lesson, prepared.scope(), &args.variants, &args.timing)?;
         }
+        let all: Vec<(&dyn Lesson, Vec<String>)> =
+            runs.iter().map(|p| (lesson, p.clone())).collect();
+        guard_all(&all, &args.variants, &args.timing, false)?;
     }
     let mut docs = Vec::new();
     let mut all = Vec::new();

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::files::{Output, write_atomic};
 use crate::lesson::{Lesson, Prepared};
+use crate::measure::memory::{Runs, gib, guard, peak_resident, sampler_overhead};
 use crate::profile::{func, lines, lines_sampled, memory, sample};
 use crate::timing::{RealClock, format_seconds};
 use std::fmt::Write as _;
@@ -437,12 +438,36 @@ pub fn command(
         (None, Some((a, _))) => a,
         (None, None) => anyhow::bail!("give --variant V or --diff A B"),
     };
-    if let Some(tool) = args.valgrind {
+    if args.valgrind.is_some() {
         let name = lesson.variants()[variant].name;
         anyhow::ensure!(
             name != crate::lesson::EXERCISE,
             "--valgrind runs the lesson's own variants; your exercise is not one of them yet"
         );
+    }
+    // Refused before anything is allocated if the profiled runs need more memory than
+    // there is (under valgrind they run in a process of their own, which checks itself).
+    let none = !(args.functions || args.lines || args.memory || args.flamegraph);
+    let estimate = match args.valgrind {
+        Some(_) => None,
+        None => {
+            let runs = Runs {
+                alone: match diff {
+                    Some((a, b)) => vec![a, b],
+                    None => vec![variant],
+                },
+                beside: if args.flamegraph || none || diff.is_some() {
+                    sampler_overhead()
+                } else {
+                    0
+                },
+                ..Default::default()
+            };
+            Some(guard(lesson, &params, prepared.as_ref(), &runs)?)
+        }
+    };
+    if let Some(tool) = args.valgrind {
+        let name = lesson.variants()[variant].name;
         let (file, summary) =
             crate::commands::valgrind::run(tool, lesson.name(), name, &args.params, output.dir())?;
         let file = output.final_path(&file);
@@ -457,7 +482,6 @@ pub fn command(
         None => steps_for(prepared.as_ref(), v, args.budget),
     };
     let (steps, line_steps) = steps_of(variant)?;
-    let none = !(args.functions || args.lines || args.memory || args.flamegraph);
     let options = Options {
         functions: args.functions || none,
         lines: args.lines || none,
@@ -482,6 +506,14 @@ pub fn command(
     let files: Vec<PathBuf> = done.files.iter().map(|f| output.final_path(f)).collect();
     output.commit()?;
     write!(out, "{}", done.text)?;
+    if let Some(e) = estimate {
+        writeln!(
+            out,
+            "memory: peak {} resident (estimated {})",
+            gib(peak_resident()),
+            gib(e.peak())
+        )?;
+    }
     writeln!(out, "wrote:")?;
     for f in &files {
         writeln!(out, "  {}", crate::files::shown(f))?;

@@ -5,6 +5,7 @@ use crate::commands::{Format, header};
 use crate::error::Error;
 use crate::inspect::machine::Machine;
 use crate::lesson::{Lesson, Watch};
+use crate::measure::memory::{Runs, gib, guard, peak_resident};
 use crate::measure::progress::Progress;
 use crate::measure::{Comparison, Entry, Given, Plan, Steps, measure, timeit};
 use crate::report;
@@ -172,12 +173,17 @@ pub fn run(
         Some(_) => lesson.variant_index(name)?,
         None => prepared.scope().reference,
     };
+    // Refused before anything is allocated if it needs more memory than there is; the
+    // snapshots' frames are held as values beside the run.
+    let mut runs = Runs::run(prepared.as_ref(), variant);
+    runs.snapshots = args.snapshots.is_some();
+    let estimate = guard(lesson, &params, prepared.as_ref(), &runs)?;
     let full = prepared.steps();
-    let mut runs = vec![(variant, full, 1)];
+    let mut timed = vec![(variant, full, 1)];
     if prepared.scope().reference != variant {
-        runs.push((prepared.scope().reference, full, 1));
+        timed.push((prepared.scope().reference, full, 1));
     }
-    crate::commands::guard_time(lesson, prepared.as_ref(), &runs, args.long, clock)?;
+    crate::commands::guard_time(lesson, prepared.as_ref(), &timed, args.long, clock)?;
     // Snapshots go into a folder written whole at the end, checked (writable, within the
     // caps) before the run.
     let output = match &args.snapshots {
@@ -211,8 +217,12 @@ pub fn run(
     )?;
     c.load = Load::since(start, clock);
     let machine = Machine::this();
+    let peak = peak_resident();
     if args.format == Format::Json {
-        out.write_all(report::json(&c, &machine).as_bytes())?;
+        let mut doc: serde_json::Value = serde_json::from_str(&report::json(&c, &machine))?;
+        doc["peak_rss_bytes"] = peak.into();
+        doc["estimated_peak_bytes"] = estimate.peak().into();
+        out.write_all(format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
         return Ok(());
     }
     header(&c, out)?;
@@ -254,6 +264,12 @@ pub fn run(
             "  exact       max-norm relative difference from the exact answer {e:.1e}"
         )?;
     }
+    writeln!(
+        out,
+        "  memory      peak {} resident (estimated {})",
+        gib(peak),
+        gib(estimate.peak())
+    )?;
     if !written.is_empty() {
         let dir = args.snapshots.as_deref().unwrap_or(Path::new("."));
         writeln!(
@@ -335,6 +351,9 @@ pub fn time_it(
     let params = lesson.parse_params_for(&args.params, &args.variant)?;
     let prepared = lesson.prepare(&params)?;
     let variant = lesson.variant_index(&args.variant)?;
+    let mut runs = Runs::run(prepared.as_ref(), variant);
+    runs.repeated = true;
+    guard(lesson, &params, prepared.as_ref(), &runs)?;
     let steps = prepared.steps();
     // Without -n, timeit makes one loop at least per timing.
     let mut runs = vec![(variant, steps, args.repeat * args.number.unwrap_or(1))];

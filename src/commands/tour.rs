@@ -46,6 +46,8 @@ pub fn tour(
         .iter()
         .flat_map(|l| l.topic_runs(&[]).into_iter().map(move |p| (*l, p)))
         .collect();
+    let all: Vec<(&dyn Lesson, Vec<String>)> = runs.iter().map(|(l, p)| (*l, p.clone())).collect();
+    crate::commands::compare::guard_all(&all, &[], &args.timing, true)?;
     let bar = Progress::new(runs.len() as u64, "tour");
     for (done, (lesson, params)) in runs.iter().enumerate() {
         let lesson = *lesson;

@@ -86,6 +86,114 @@ pub trait Problem: Send + Sync + Sized + 'static {
     fn locate(&self, index: usize) -> String {
         format!("value {index}")
     }
+    /// The memory one run of variant `variant` (its name; [`EXERCISE`] for the student's
+    /// kernel, estimated as the exercise's starting file is written) needs at these
+    /// parameters, derived from the variant's code: see [`Memory`]. The guard that refuses
+    /// a run too big for the machine, and `run`'s estimate, are built on it.
+    fn memory(&self, variant: &str) -> Memory;
+    /// The parameter that sets the size of these runs, and the bound on it at which they
+    /// would need `scale` (below 1) times the memory they need now, e.g. `dx ≥ 0.0021`.
+    fn resize(&self, scale: f64) -> Resize;
+}
+
+/// The memory of one run of a variant, as its lesson estimates it from the parameters:
+/// what is resident at the peak, in bytes, above what the process held before the run.
+/// Each lesson derives these from its variants' code: the state, second buffers,
+/// temporaries, each heap object with the allocator's own overhead ([`block`]), a `Vec`'s
+/// growth where a variant grows one, the blocks parallel variants keep per thread.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Memory {
+    /// Bytes at the peak of one run: from the start state to the values taken.
+    pub run: u64,
+    /// Bytes of the values a run returns; the engine keeps copies of them (the
+    /// reference's, the variant's) beside the runs.
+    pub values: u64,
+    /// Bytes the exact answer takes while the engine holds it; 0 where there is none.
+    pub exact: u64,
+    /// Bytes of the problem's own inputs, drawn when it was set up and so resident
+    /// already when the estimate is made; they shrink with the size too.
+    pub inputs: u64,
+    /// The size in words, e.g. "a 20002×20002 grid".
+    pub size: String,
+}
+
+/// The parameter that sets a problem's size, and the bound on it that fits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resize {
+    /// The parameter's name.
+    pub param: &'static str,
+    /// Its value now, as a person would write it.
+    pub value: String,
+    /// The bound, as it would be typed (`0.0021`); `None` where no size fits.
+    pub bound: Option<String>,
+    /// Whether runs fit at the bound and above it (dx), rather than at it and below (n).
+    pub above: bool,
+    /// Words after the bound, e.g. " (or a narrower x1 … x2)".
+    pub note: &'static str,
+}
+
+impl Resize {
+    /// `param ≤ limit` for a whole-number parameter, the limit rounded down to two
+    /// significant digits (no bound below 1).
+    pub fn at_most(param: &'static str, value: f64, limit: f64) -> Resize {
+        let bound = (limit >= 1.0).then(|| {
+            let unit = 10f64.powi(limit.log10().floor() as i32 - 1).max(1.0);
+            format!("{:.0}", (limit / unit).floor() * unit)
+        });
+        Resize {
+            param,
+            value: format!("{value:.0}"),
+            bound,
+            above: false,
+            note: "",
+        }
+    }
+    /// `param ≥ limit`, the limit rounded up to two significant digits.
+    pub fn at_least(param: &'static str, value: f64, limit: f64) -> Resize {
+        let bound = (limit.is_finite() && limit > 0.0).then(|| {
+            let unit = 10f64.powi(limit.log10().floor() as i32 - 1);
+            crate::lesson::params::show(sig((limit / unit).ceil() * unit, 2))
+        });
+        Resize {
+            param,
+            value: crate::lesson::params::show(sig(value, 4)),
+            bound,
+            above: true,
+            note: "",
+        }
+    }
+    /// The bound in words: "dx ≥ 0.0021 fits", or "no dx fits".
+    pub fn fits(&self) -> String {
+        match &self.bound {
+            Some(b) => format!(
+                "{} {} {b} fits{}",
+                self.param,
+                if self.above { "≥" } else { "≤" },
+                self.note
+            ),
+            None => format!("no {} fits", self.param),
+        }
+    }
+}
+
+/// `x` rounded to `digits` significant digits, so that it prints without binary noise
+/// (0.0021, not 0.0021000000000000003).
+fn sig(x: f64, digits: usize) -> f64 {
+    format!("{x:.*e}", digits.saturating_sub(1))
+        .parse()
+        .unwrap_or(x)
+}
+
+/// Bytes the system allocator takes for one heap block of `bytes`: glibc's chunks carry an
+/// 8-byte header and are rounded up to 16 bytes, 32 at the least; a block of 128 KiB or
+/// more is mapped on its own, in whole pages. For a lesson's [`Memory`] where it counts
+/// blocks by the million (an interpreter's objects).
+pub fn block(bytes: u64) -> u64 {
+    if bytes >= 128 << 10 {
+        (bytes + 16).div_ceil(4096) * 4096
+    } else {
+        (bytes + 8).div_ceil(16).max(2) * 16
+    }
 }
 
 /// A kernel advances the state by the given number of steps.
@@ -333,6 +441,11 @@ pub trait Prepared: Sync {
     fn locate(&self, index: usize) -> String;
     /// The variants that apply at these parameters, and the baseline and reference.
     fn scope(&self) -> &Scope;
+    /// The memory one run of variant number `variant` needs (see [`Problem::memory`]).
+    fn memory(&self, variant: usize) -> Memory;
+    /// The parameter that sets the size, and the bound on it at which runs need `scale`
+    /// times the memory (see [`Problem::resize`]).
+    fn resize(&self, scale: f64) -> Resize;
 }
 
 /// Every lesson as the rest of perflab sees it.
@@ -659,6 +772,13 @@ impl<P: Problem> Prepared for Ready<P> {
     }
     fn scope(&self) -> &Scope {
         &self.scope
+    }
+    fn memory(&self, variant: usize) -> Memory {
+        self.problem
+            .memory(self.names.get(variant).map_or(EXERCISE, |v| v.name))
+    }
+    fn resize(&self, scale: f64) -> Resize {
+        self.problem.resize(scale)
     }
     fn run(
         &self,

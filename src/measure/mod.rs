@@ -8,6 +8,7 @@
 //! steps; its rate and speedup are then per unit of work, and the table says so.
 
 pub mod grade;
+pub mod memory;
 pub mod progress;
 
 use crate::error::Result;
@@ -16,7 +17,6 @@ use crate::lesson::{Lesson, Prepared, VariantInfo, max_rel_error};
 use crate::measure::progress::Progress;
 use crate::timing::load::Load;
 use crate::timing::{Clock, Summary, autorange, ratio};
-use std::collections::HashMap;
 
 /// How many steps a variant runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -254,8 +254,10 @@ pub fn measure(
         });
     }
 
-    // Correctness first: each variant against the reference at the same steps.
-    let mut reference_values: HashMap<usize, Vec<f64>> = HashMap::new();
+    // Correctness first: each variant against the reference at the same steps. The
+    // reference's values are kept for one step count at a time (the last one needed), so
+    // that the engine holds at most two sets of values beside a run: see [`memory`].
+    let mut reference_values: Option<(usize, Vec<f64>)> = None;
     let mut checks = Vec::with_capacity(plan.entries.len());
     for (i, e) in plan.entries.iter().enumerate() {
         let v = e.variant;
@@ -269,9 +271,12 @@ pub fn measure(
                 crate::profile::alloc::thread_counts().0,
             )
         });
+        if reference_values.as_ref().is_some_and(|r| r.0 != steps[i]) {
+            reference_values = None;
+        }
         let values = match &e.given {
-            Some(g) => g.values.clone(),
-            None => prepared.run(v, steps[i], clock, None)?.values,
+            Some(g) => std::borrow::Cow::Borrowed(&g.values),
+            None => std::borrow::Cow::Owned(prepared.run(v, steps[i], clock, None)?.values),
         };
         let peak = match (&e.given, before) {
             // Exact for what this thread allocated; other threads' share is counted in
@@ -282,16 +287,15 @@ pub fn measure(
             ),
             _ => None,
         };
-        if v == reference {
-            reference_values
-                .entry(steps[i])
-                .or_insert_with(|| values.clone());
-        }
-        let want = match reference_values.get(&steps[i]) {
-            Some(w) => w,
+        let want = match &mut reference_values {
+            Some((_, w)) => w,
             None => {
-                let r = prepared.run(reference, steps[i], clock, None)?.values;
-                reference_values.entry(steps[i]).or_insert(r)
+                let r = if v == reference {
+                    values.to_vec()
+                } else {
+                    prepared.run(reference, steps[i], clock, None)?.values
+                };
+                &reference_values.insert((steps[i], r)).1
             }
         };
         let rel = max_rel_error(&values, want);

@@ -234,6 +234,11 @@ pub fn command(
             .collect::<Vec<_>>(),
     )?;
     let prepared = lesson.prepare(&params)?;
+    let runs = crate::measure::memory::Runs {
+        measured: vec![lesson.variant_index(EXERCISE)?, prepared.scope().baseline],
+        ..Default::default()
+    };
+    crate::measure::memory::guard(lesson, &params, prepared.as_ref(), &runs)?;
     writeln!(
         out,
         "checking {} (target: {}× faster than {}) on {}",

@@ -273,8 +273,16 @@ pub fn tutor(
                 let prepared = lesson.prepare(&parsed)?;
                 let item = prepared.scope().unit.split('-').next().unwrap_or("unit");
                 let steps = prepared.steps();
-                for v in variants {
-                    let i = lesson.variant_index(v)?;
+                let indices = variants
+                    .iter()
+                    .map(|v| lesson.variant_index(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let runs = crate::measure::memory::Runs {
+                    alone: indices.clone(),
+                    ..Default::default()
+                };
+                crate::measure::memory::guard(lesson, &parsed, prepared.as_ref(), &runs)?;
+                for (v, i) in variants.iter().zip(indices) {
                     let (outcome, mem) =
                         crate::profile::memory::record(std::time::Duration::from_millis(2), || {
                             prepared.run(i, steps, clock, None)
