@@ -1,8 +1,8 @@
 //! Guards before work. Every lesson's memory estimate, for every variant, against the peak
 //! resident size that the kernel reports for a real process (`wait4`'s `ru_maxrss`, read
 //! here, not by perflab): `run` as a whole (the variant, the baseline and the reference,
-//! with what the engine keeps), and each variant's own run alone (`profile --memory`,
-//! where nothing else sets the peak). Sizes go from about a megabyte of heap to a few
+//! with what the engine keeps), `compare` as a whole, and each variant's own run alone
+//! (`profile --memory`, where nothing else sets the peak). Sizes go from about a megabyte of heap to a few
 //! hundred; runs are a step or two. And a run too big for the memory available is
 //! refused at once, with exit status 2, one line naming the parameter, and no files.
 #![allow(unsafe_code)] // wait4, to read the child's peak resident size ourselves
@@ -124,10 +124,9 @@ fn cases(lesson: &str, variants: &[&str], sizes: &[Vec<String>]) -> Vec<Case> {
     let mut out = Vec::new();
     for v in variants {
         for size in sizes {
-            // --long: without the time check's calibration runs before the run, whose
-            // leftovers raise some variants' peaks past the run's own (see the README).
+            // As typed: the time check's calibration runs come first, in the same process.
             out.push(with(
-                &["run", lesson, "--variant", v, "--format", "json", "--long"],
+                &["run", lesson, "--variant", v, "--format", "json"],
                 size,
             ));
         }
@@ -232,7 +231,35 @@ fn all_cases() -> Vec<Case> {
         let t = format!("topic={topic}");
         all.extend(cases("idioms", variants, &sizes(&each, &["repeat=1", &t])));
     }
+    all.extend(compares());
     all
+}
+
+/// `compare` as a whole (every variant measured and checked beside the reference, with
+/// what the engine keeps), once per lesson at a size where its runs set the peak.
+fn compares() -> Vec<Case> {
+    let at: [(&str, &[&str]); 7] = [
+        ("diffusion", &["dx=0.03", "runtime=0.00045"]),
+        ("particles", &["n=200000", "dt=1e-5"]),
+        ("fusion", &["n=5000000", "repeat=1"]),
+        ("fusion", &["points=1500", "expr=distance", "repeat=1"]),
+        ("idioms", &["n=10000000", "repeat=1", "topic=squares"]),
+        ("idioms", &["n=5000000", "repeat=1", "topic=powers"]),
+        ("idioms", &["keys=1000000", "repeat=1", "topic=counting"]),
+    ];
+    at.iter()
+        .map(|(lesson, params)| {
+            let mut args: Vec<String> = ["compare", lesson, "--format", "json"]
+                .iter()
+                .chain(&["--samples", "1", "--budget", "0.01"])
+                .map(|s| s.to_string())
+                .collect();
+            for p in params.iter() {
+                args.extend(["--param".to_string(), p.to_string()]);
+            }
+            Case { args }
+        })
+        .collect()
 }
 
 #[test]

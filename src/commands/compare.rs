@@ -91,7 +91,7 @@ pub fn compare_lesson(
     }
     let prepared = lesson.prepare(&params)?;
     let plan = plan(lesson, prepared.scope(), only, timing)?;
-    guard(lesson, &params, prepared.as_ref(), &plan, false)?;
+    let estimate = guard(lesson, &params, prepared.as_ref(), &plan, false)?;
     if timing.full {
         let full = prepared.steps();
         // Each variant's samples, its check run, and the reference's run.
@@ -103,7 +103,12 @@ pub fn compare_lesson(
         runs.push((prepared.scope().reference, full, 1));
         crate::commands::guard_time(lesson, prepared.as_ref(), &runs, timing.long, clock)?;
     }
-    Ok(measure(lesson, &params, prepared.as_ref(), &plan, clock)?)
+    let mut c = measure(lesson, &params, prepared.as_ref(), &plan, clock)?;
+    c.memory = Some(crate::measure::Peak {
+        peak_rss_bytes: crate::measure::memory::peak_resident(),
+        estimated_peak_bytes: estimate.peak(),
+    });
+    Ok(c)
 }
 
 /// Refuses a comparison whose runs would need more memory than is available; `profiled`:
@@ -114,7 +119,7 @@ fn guard(
     prepared: &dyn crate::lesson::Prepared,
     plan: &Plan,
     profiled: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<crate::measure::memory::Estimate> {
     use crate::measure::memory::{Runs, sampler_overhead};
     let measured: Vec<usize> = plan.entries.iter().map(|e| e.variant).collect();
     let runs = if profiled {
@@ -130,8 +135,9 @@ fn guard(
             ..Default::default()
         }
     };
-    crate::measure::memory::guard(lesson, params, prepared, &runs)?;
-    Ok(())
+    Ok(crate::measure::memory::guard(
+        lesson, params, prepared, &runs,
+    )?)
 }
 
 /// Checks, before any of them runs, that each of several comparisons (a lesson's topics,

@@ -218,11 +218,12 @@ pub fn run(
     c.load = Load::since(start, clock);
     let machine = Machine::this();
     let peak = peak_resident();
+    c.memory = Some(crate::measure::Peak {
+        peak_rss_bytes: peak,
+        estimated_peak_bytes: estimate.peak(),
+    });
     if args.format == Format::Json {
-        let mut doc: serde_json::Value = serde_json::from_str(&report::json(&c, &machine))?;
-        doc["peak_rss_bytes"] = peak.into();
-        doc["estimated_peak_bytes"] = estimate.peak().into();
-        out.write_all(format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+        out.write_all(report::json(&c, &machine).as_bytes())?;
         return Ok(());
     }
     header(&c, out)?;

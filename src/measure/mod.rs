@@ -153,6 +153,19 @@ pub struct Comparison {
     pub parallel: &'static [&'static str],
     /// What other processes used during the whole measurement, where it could be read.
     pub load: Option<Load>,
+    /// The memory the command estimated before it ran and the peak resident size the
+    /// process reached, in bytes, where a command measured both (`run`, `compare`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Peak>,
+}
+
+/// A command's memory estimate beside the peak it reached.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Peak {
+    /// The process's peak resident size, in bytes.
+    pub peak_rss_bytes: u64,
+    /// What the memory guard estimated before any run, in bytes.
+    pub estimated_peak_bytes: u64,
 }
 
 impl Comparison {
@@ -400,6 +413,7 @@ pub fn measure(
         work: lesson.work(),
         parallel: lesson.parallel(),
         load,
+        memory: None,
     })
 }
 
