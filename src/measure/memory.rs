@@ -311,6 +311,22 @@ fn page_size() -> u64 {
     if size > 0 { size as u64 } else { 4096 }
 }
 
+/// Makes the allocator behave as the estimates assume: every block of 128 KiB or more
+/// mapped on its own and returned to the system when freed ([`crate::lesson::block`]).
+/// glibc starts so, but raises its threshold to the size of each mapped block freed, after
+/// which big blocks come from its heaps and stay resident once freed, so a command's
+/// short calibration runs would add to the peak of the run that follows them. Fixing the
+/// threshold keeps the peak what the run itself needs. Called once, at start.
+#[allow(unsafe_code)]
+pub fn map_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tuning value of glibc's allocator; it is called before
+    // any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,21 +353,5 @@ mod tests {
         let now = resident_now();
         assert!(now > 1 << 20, "{now}");
         assert!(peak_resident() >= now / 2, "{}", peak_resident());
-    }
-}
-
-/// Makes the allocator behave as the estimates assume: every block of 128 KiB or more
-/// mapped on its own and returned to the system when freed ([`crate::lesson::block`]).
-/// glibc starts so, but raises its threshold to the size of each mapped block freed, after
-/// which big blocks come from its heaps and stay resident once freed, so a command's
-/// short calibration runs would add to the peak of the run that follows them. Fixing the
-/// threshold keeps the peak what the run itself needs. Called once, at start.
-#[allow(unsafe_code)]
-pub fn map_large_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tuning value of glibc's allocator; it is called before
-    // any thread is started.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
 }
