@@ -246,14 +246,73 @@ pub fn gib(bytes: u64) -> String {
 /// `PERFLAB_MEMORY_LIMIT=64MiB` (also `kB`, `MB`, `GB`, `KiB`, `GiB`, or bytes).
 pub const LIMIT_VAR: &str = "PERFLAB_MEMORY_LIMIT";
 
-/// The memory available to a run: what the system reports available (MemAvailable), or
-/// [`LIMIT_VAR`] where that is set and lower; with the words that say which.
+/// The memory available to a run: what the system reports available (MemAvailable), the
+/// room left under the memory limit of the process's control group where that is lower,
+/// or [`LIMIT_VAR`] where that is set and lower still; with the words that say which.
 pub fn available() -> (u64, &'static str) {
     let system = crate::inspect::machine::available_memory();
-    match std::env::var(LIMIT_VAR).ok().and_then(|s| parse_bytes(&s)) {
-        Some(limit) if limit < system => (limit, "is the limit PERFLAB_MEMORY_LIMIT sets"),
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let (room, source) = match cgroup_room(std::path::Path::new("/sys/fs/cgroup"), &own) {
+        Some(room) if room < system => (room, "is left under this cgroup's memory limit"),
         _ => (system, "is available"),
+    };
+    match std::env::var(LIMIT_VAR).ok().and_then(|s| parse_bytes(&s)) {
+        Some(limit) if limit < room => (limit, "is the limit PERFLAB_MEMORY_LIMIT sets"),
+        _ => (room, source),
     }
+}
+
+/// The room a control group's memory limit leaves: the limit less what the group uses,
+/// not counting the inactive page cache the kernel would reclaim first; the smallest over
+/// the cgroup v2 and v1 memory controllers `own` (the text of /proc/self/cgroup) names
+/// under `root`. Inside a cgroup namespace the group is the mount's own root, so that is
+/// read where the group's path is not there. `None` where no limit is set or none can be
+/// read.
+pub fn cgroup_room(root: &std::path::Path, own: &str) -> Option<u64> {
+    let number = |p: std::path::PathBuf| -> Option<u64> {
+        std::fs::read_to_string(p).ok()?.trim().parse().ok()
+    };
+    let stat = |p: std::path::PathBuf, key: &str| -> u64 {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let mut rooms = Vec::new();
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (base, [max, used, inactive]) = match controllers {
+            "" => (
+                root.to_path_buf(),
+                ["memory.max", "memory.current", "inactive_file"],
+            ),
+            c if c.split(',').any(|c| c == "memory") => (
+                root.join("memory"),
+                [
+                    "memory.limit_in_bytes",
+                    "memory.usage_in_bytes",
+                    "total_inactive_file",
+                ],
+            ),
+            _ => continue,
+        };
+        for dir in [base.join(path.trim_start_matches('/')), base] {
+            // v2 writes "max" where there is no limit: not a number, so no room to count.
+            let (Some(limit), Some(usage)) = (number(dir.join(max)), number(dir.join(used))) else {
+                continue;
+            };
+            let cache = stat(dir.join("memory.stat"), inactive);
+            rooms.push(limit.saturating_sub(usage.saturating_sub(cache)));
+            break;
+        }
+    }
+    rooms.into_iter().min()
 }
 
 /// Parses a size such as `64MiB`, `1.5 GB` or `1000000`.
@@ -329,6 +388,29 @@ pub fn map_large_blocks() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cgroup_limit_leaves_its_room_less_the_active_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let v2 = root.join("user.slice/job");
+        std::fs::create_dir_all(&v2).unwrap();
+        std::fs::write(v2.join("memory.max"), "1000000000\n").unwrap();
+        std::fs::write(v2.join("memory.current"), "300000000\n").unwrap();
+        std::fs::write(v2.join("memory.stat"), "anon 1\ninactive_file 100000000\n").unwrap();
+        assert_eq!(cgroup_room(root, "0::/user.slice/job\n"), Some(800_000_000));
+        // No limit ("max"), or no memory controller named: nothing to count.
+        std::fs::write(v2.join("memory.max"), "max\n").unwrap();
+        assert_eq!(cgroup_room(root, "0::/user.slice/job\n"), None);
+        assert_eq!(cgroup_room(root, "4:cpu:/user.slice/job\n"), None);
+        // v1, inside a namespace: the group's path is not under the mount, its root is.
+        let v1 = root.join("memory");
+        std::fs::create_dir_all(&v1).unwrap();
+        std::fs::write(v1.join("memory.limit_in_bytes"), "500000000").unwrap();
+        std::fs::write(v1.join("memory.usage_in_bytes"), "100000000").unwrap();
+        let own = "4:memory:/process_api/abc\n0::/user.slice/job\n";
+        assert_eq!(cgroup_room(root, own), Some(400_000_000));
+    }
+
     use super::*;
 
     #[test]
