@@ -409,8 +409,13 @@ pub fn lesson_command(name: &'static str) -> crate::Result<clap::Command> {
         command = command.mut_subcommand(sub, |c| {
             let has_lesson = c.get_arguments().any(|a| a.get_id() == "lesson");
             match has_lesson {
+                // Only this lesson: `diffusion run fusion` is a mistake, not fusion.
                 true => c.mut_arg("lesson", |a| {
-                    a.required(false).default_value(name).hide(true)
+                    let only = clap::builder::PossibleValuesParser::new([name]);
+                    a.required(false)
+                        .default_value(name)
+                        .hide(true)
+                        .value_parser(only)
                 }),
                 false => c,
             }
