@@ -361,6 +361,12 @@ fn bad_input_is_one_line_and_exit_2() {
     }
     let o = lesson_bin(&["run", "-p", "dx=-3"], dir.path());
     assert_eq!(o.status.code(), Some(2));
+    // A lesson's binary works on its own lesson only.
+    let o = lesson_bin(&["run", "fusion"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(o.stdout.is_empty(), "diffusion run fusion ran: {err}");
+    assert!(err.contains("unexpected argument 'fusion'"), "{err}");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,

@@ -409,13 +409,9 @@ pub fn lesson_command(name: &'static str) -> crate::Result<clap::Command> {
         command = command.mut_subcommand(sub, |c| {
             let has_lesson = c.get_arguments().any(|a| a.get_id() == "lesson");
             match has_lesson {
-                // Only this lesson: `diffusion run fusion` is a mistake, not fusion.
+                // Another lesson named here is refused after parsing (`other_lesson`).
                 true => c.mut_arg("lesson", |a| {
-                    let only = clap::builder::PossibleValuesParser::new([name]);
-                    a.required(false)
-                        .default_value(name)
-                        .hide(true)
-                        .value_parser(only)
+                    a.required(false).default_value(name).hide(true)
                 }),
                 false => c,
             }
@@ -451,14 +447,25 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
 }
 
 fn parse_and_dispatch(command: clap::Command, args: Vec<OsString>, shown: &str) -> ExitCode {
-    match command
-        .clone()
-        .try_get_matches_from(&args)
-        .and_then(|m| Cli::from_arg_matches(&m))
-    {
-        Ok(cli) => finish(check_params(&cli.command).and_then(|()| dispatch(cli.command))),
+    let matches = command.clone().try_get_matches_from(&args);
+    match matches.and_then(|m| Ok((other_lesson(&command, &m), Cli::from_arg_matches(&m)?))) {
+        Ok((Some(other), _)) => finish(Err(anyhow::anyhow!(
+            "unexpected argument '{other}': this is {}'s own binary (`cargo perflab <command> \
+             {other}` works on {other})",
+            command.get_name()
+        ))),
+        Ok((None, cli)) => finish(check_params(&cli.command).and_then(|()| dispatch(cli.command))),
         Err(e) => clap_exit(e, &command, &args, shown),
     }
+}
+
+/// In a lesson's own binary, a lesson named that is not its own (`diffusion run fusion`
+/// is a mistake, not a run of fusion).
+fn other_lesson(command: &clap::Command, matches: &clap::ArgMatches) -> Option<String> {
+    let (_, sub) = matches.subcommand()?;
+    let given = sub.try_get_one::<String>("lesson").ok()??;
+    let own = command.get_name();
+    (own != "perflab" && given != own).then(|| given.clone())
 }
 
 /// Entry point of an exercise's binary: `register` makes the student's kernel the lesson's
