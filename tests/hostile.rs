@@ -428,7 +428,7 @@ fn generate() -> Vec<Case> {
                     }
                     let twice = [&flag, &possible[0], &flag, &possible[0]].map(String::clone);
                     suite.add(bin, line(&twice), &[&flag]);
-                } else if let Some(range) = cli::number(long) {
+                } else if let Some(range) = perflab::commands::numbers::number(long) {
                     numeric += 1;
                     let kind = match range.whole {
                         true => Kind::Whole {

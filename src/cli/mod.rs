@@ -4,9 +4,9 @@
 //! decides where output goes. What the commands do lives in [`crate::commands`] and
 //! [`crate::student`].
 
-use crate::commands::{self, Exit, Format, compare, inspect, profile, run, tour};
+use crate::commands::numbers::{seconds, whole};
+use crate::commands::{self, Format, compare, inspect, profile, run, tour};
 use crate::lesson::EXERCISE;
-use crate::lesson::params::show;
 use crate::lessons;
 use crate::student::{self, check, exercise, tutor};
 use crate::timing::RealClock;
@@ -14,8 +14,6 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-pub mod oneline;
 
 /// perflab: performance engineering taught by doing.
 #[derive(Debug, Parser)]
@@ -256,105 +254,6 @@ struct TourArgs {
     timing: TimingArgs,
 }
 
-/// A numeric option and its valid values. The options' parsers read this table, and so
-/// do the tests that try values just outside each range (tests/hostile.rs).
-#[derive(Debug, Clone, Copy)]
-pub struct Number {
-    /// The long flag, without `--`.
-    pub long: &'static str,
-    /// What it is, as the message says it: "a whole number", "seconds".
-    pub what: &'static str,
-    /// The lowest valid value, and whether it is valid itself (`false`: only above it).
-    pub min: (f64, bool),
-    /// The highest valid value (always valid itself).
-    pub max: f64,
-    /// Whole numbers only.
-    pub whole: bool,
-}
-
-impl Number {
-    const fn count(long: &'static str, min: f64, max: f64) -> Number {
-        Number {
-            long,
-            what: "a whole number",
-            min: (min, true),
-            max,
-            whole: true,
-        }
-    }
-
-    /// The valid values in words: "a whole number, 1 ≤ samples ≤ 1000".
-    pub fn describe(&self) -> String {
-        let op = if self.min.1 { "≤" } else { "<" };
-        format!(
-            "{}, {} {op} {} ≤ {}",
-            self.what,
-            show(self.min.0),
-            self.long,
-            show(self.max)
-        )
-    }
-
-    /// `raw` as a number, if it is one of the valid values.
-    pub fn parse(&self, raw: &str) -> Result<f64, String> {
-        let v: f64 = raw
-            .parse()
-            .map_err(|_| format!("expected {}", self.describe()))?;
-        let above = v > self.min.0 || (self.min.1 && v == self.min.0);
-        let fits = v.is_finite() && above && v <= self.max && (!self.whole || v.fract() == 0.0);
-        match fits {
-            true => Ok(v),
-            false => Err(format!("expected {}", self.describe())),
-        }
-    }
-}
-
-/// Every numeric option, with its valid values.
-pub const NUMBERS: &[Number] = &[
-    Number::count("samples", 1.0, 1000.0),
-    Number::count("repeat", 1.0, 1000.0),
-    Number::count("number", 1.0, 1e9),
-    Number::count("top", 1.0, 100_000.0),
-    Number::count("frequency", 1.0, 10_000.0),
-    Number::count("steps", 1.0, 1e12),
-    Number::count("step", 1.0, 1000.0),
-    Number::count("rounds", 3.0, 1000.0),
-    Number {
-        long: "budget",
-        what: "seconds",
-        min: (0.0, false),
-        max: 3600.0,
-        whole: false,
-    },
-];
-
-/// The numeric option `long` (a bug in the table above if it is missing, which every test
-/// that parses a command line finds).
-pub fn number(long: &str) -> Option<&'static Number> {
-    NUMBERS.iter().find(|n| n.long == long)
-}
-
-fn number_or_panic(long: &'static str) -> &'static Number {
-    number(long).unwrap_or_else(|| panic!("--{long} is not in cli::NUMBERS"))
-}
-
-/// The parser of a whole-number option: its range from [`NUMBERS`].
-fn whole<T>(long: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync
-where
-    T: TryFrom<u64> + Clone + Send + Sync + 'static,
-{
-    move |raw| {
-        let n = number_or_panic(long);
-        let v = n.parse(raw)?;
-        T::try_from(v as u64).map_err(|_| format!("expected {}", n.describe()))
-    }
-}
-
-/// The parser of an option in seconds: its range from [`NUMBERS`].
-fn seconds(long: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
-    move |raw| number_or_panic(long).parse(raw)
-}
-
 /// `impl From<Args> for Options`, field by field: the fields of the same name and type,
 /// then (after `;`) those converted with `into`.
 macro_rules! options {
@@ -434,7 +333,7 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
     let _heap = crate::profile::dhat_heap();
     let command = match lesson_command(name) {
         Ok(c) => c,
-        Err(e) => return finish(Err(e.into())),
+        Err(e) => return crate::error::exit(Err(e.into())),
     };
     let mut args: Vec<OsString> = std::env::args_os().collect();
     if args.len() == 1 {
@@ -449,12 +348,14 @@ pub fn lesson_main(name: &'static str) -> ExitCode {
 fn parse_and_dispatch(command: clap::Command, args: Vec<OsString>, shown: &str) -> ExitCode {
     let matches = command.clone().try_get_matches_from(&args);
     match matches.and_then(|m| Ok((other_lesson(&command, &m), Cli::from_arg_matches(&m)?))) {
-        Ok((Some(other), _)) => finish(Err(anyhow::anyhow!(
+        Ok((Some(other), _)) => crate::error::exit(Err(anyhow::anyhow!(
             "unexpected argument '{other}': this is {}'s own binary (`cargo perflab <command> \
              {other}` works on {other})",
             command.get_name()
         ))),
-        Ok((None, cli)) => finish(check_params(&cli.command).and_then(|()| dispatch(cli.command))),
+        Ok((None, cli)) => {
+            crate::error::exit(check_params(&cli.command).and_then(|()| dispatch(cli.command)))
+        }
         Err(e) => clap_exit(e, &command, &args, shown),
     }
 }
@@ -482,7 +383,7 @@ pub fn exercise_main(register: impl FnOnce()) -> ExitCode {
     }
 }
 
-/// Clap's own errors, on one line ([`oneline`]); help and version go out as clap prints
+/// Clap's own errors, on one line ([`crate::error::oneline`]); help and version go out as clap prints
 /// them. A lesson name that does not exist is reported first, whatever else is wrong: it
 /// is the first thing a command names, and the rest may depend on it.
 fn clap_exit(e: clap::Error, command: &clap::Command, args: &[OsString], shown: &str) -> ExitCode {
@@ -494,9 +395,12 @@ fn clap_exit(e: clap::Error, command: &clap::Command, args: &[OsString], shown: 
         }
         _ => {
             if let Some(unknown) = unknown_lesson(command, args) {
-                return finish(Err(unknown.into()));
+                return crate::error::exit(Err(unknown.into()));
             }
-            eprintln!("{}", oneline::clap_error(&e, command, args, shown));
+            eprintln!(
+                "{}",
+                crate::error::oneline::clap_error(&e, command, args, shown)
+            );
             ExitCode::from(2)
         }
     }
@@ -525,25 +429,6 @@ fn check_params(command: &Command) -> anyhow::Result<()> {
         _ => return Ok(()),
     };
     Ok(crate::lesson::params::given_once(params)?)
-}
-
-fn finish(result: anyhow::Result<()>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
-                return ExitCode::from(*code);
-            }
-            // A closed pipe (`cargo perflab list | head`) is not an error worth reporting.
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("{}", oneline::escape(&format!("error: {e:#}")));
-            ExitCode::from(2)
-        }
-    }
 }
 
 /// The lesson a command names the student's kernel in (`--variant exercise`, `--variants

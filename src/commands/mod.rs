@@ -16,6 +16,7 @@ use std::io::Write;
 pub mod compare;
 pub mod inspect;
 pub mod list;
+pub mod numbers;
 pub mod profile;
 pub mod run;
 pub mod tour;
@@ -105,17 +106,7 @@ pub fn guard_time(
     Ok(())
 }
 
-/// An exit status to leave with, already explained on the terminal (a failed check: 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exit(pub u8);
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit status {}", self.0)
-    }
-}
-
-impl std::error::Error for Exit {}
+pub use crate::error::Exit;
 
 /// `key=value` overrides as they are typed: `--param a=1 --param b=2`.
 pub fn shown(params: &[String]) -> String {

@@ -1,6 +1,8 @@
 //! The library's error type. Every variant is a mistake in what the user asked for or an
 //! output that could not be written; the CLI prints it on one line and exits with status 2.
 
+pub mod oneline;
+
 use std::path::PathBuf;
 
 /// What went wrong, with the offending value and what would have been valid.
@@ -162,3 +164,38 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An exit status to leave with, already explained on the terminal (a failed check: 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit(pub u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// The exit status of a command's result, its error printed on one line: 0 for success
+/// (and for a closed pipe, as in `cargo perflab list | head`), an [`Exit`] status as
+/// given, 2 for any other error.
+pub fn exit(result: anyhow::Result<()>) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
+            // A closed pipe (`cargo perflab list | head`) is not an error worth reporting.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{}", oneline::escape(&format!("error: {e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
