@@ -27,15 +27,19 @@ pub const SEED: ParamSpec = ParamSpec {
 };
 
 /// A [`crate::lesson::Variant`] from its name, kernel and one-line "what changed and
-/// why"; `tolerance = x` before the text gives it a tolerance of its own.
+/// why"; `tolerance = x` before the text gives it a tolerance of its own, and
+/// `wrong = "why"` marks it wrong on purpose (a race), its rows saying how wrong.
 macro_rules! variant {
     ($name:literal, $kernel:path, $what:literal) => {
-        variant!(@ $name, $kernel, None, $what)
+        variant!(@ $name, $kernel, None, None, $what)
     };
     ($name:literal, $kernel:path, tolerance = $tolerance:expr, $what:literal) => {
-        variant!(@ $name, $kernel, Some($tolerance), $what)
+        variant!(@ $name, $kernel, Some($tolerance), None, $what)
     };
-    (@ $name:literal, $kernel:path, $tolerance:expr, $what:literal) => {
+    ($name:literal, $kernel:path, wrong = $why:literal, $what:literal) => {
+        variant!(@ $name, $kernel, None, Some($why), $what)
+    };
+    (@ $name:literal, $kernel:path, $tolerance:expr, $wrong:expr, $what:literal) => {
         $crate::lesson::Variant {
             info: $crate::lesson::VariantInfo {
                 name: $name,
@@ -43,6 +47,7 @@ macro_rules! variant {
             },
             kernel: $kernel,
             tolerance: $tolerance,
+            wrong: $wrong,
         }
     };
 }

@@ -2,6 +2,7 @@
 //! ([`load`]: what other processes used meanwhile), robust summary statistics of repeated
 //! samples, timeit's automatic loop count, and hyperfine-style self-scaling units.
 
+pub mod busy;
 pub mod load;
 
 use load::{CpuStat, Snapshot};
@@ -21,6 +22,11 @@ pub trait Clock: Sync {
     /// `/proc/stat` and `getrusage`, a fake one scripts them. `None` where they cannot be
     /// read.
     fn cpu(&self) -> Option<Snapshot>;
+
+    /// CPU seconds this process has used so far, every thread, with the child processes
+    /// it has waited for: a run's CPU time beside its wall time. Only `getrusage`, so
+    /// cheap enough to read around every run.
+    fn process_cpu(&self) -> Option<f64>;
 }
 
 /// The real monotonic clock.
@@ -44,6 +50,10 @@ impl Clock for RealClock {
 
     fn cpu(&self) -> Option<Snapshot> {
         Snapshot::now()
+    }
+
+    fn process_cpu(&self) -> Option<f64> {
+        load::own_cpu_seconds()
     }
 }
 
@@ -133,6 +143,10 @@ impl Clock for FakeClock {
             },
             own: c.own,
         })
+    }
+
+    fn process_cpu(&self) -> Option<f64> {
+        Some(self.fake_cpu().own)
     }
 }
 

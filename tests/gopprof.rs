@@ -3,7 +3,24 @@
 //! (`-list` shows nested diffusion's time on its two statements), samples that add up
 //! to the run's CPU time, and the instructions (`-disasm`, `-weblist`).
 
+#![allow(unsafe_code)] // wait4, to read the child's CPU time ourselves
+
 use std::process::Command;
+
+/// Waits for `child`, returning whether it succeeded and the CPU seconds it used, as the
+/// kernel counts them (`wait4`), not as perflab says.
+fn wait_with_cpu(child: std::process::Child) -> (bool, f64) {
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: the child is ours and not yet reaped.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (ok, seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
 
 fn pprof(args: &[&str], file: &std::path::Path) -> String {
     let o = Command::new("go")
@@ -19,6 +36,7 @@ fn pprof(args: &[&str], file: &std::path::Path) -> String {
 #[test]
 fn go_tool_pprof_reads_the_whole_profile() {
     let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
         .args([
             "profile",
@@ -29,9 +47,13 @@ fn go_tool_pprof_reads_the_whole_profile() {
         ])
         .args(["-p", "runtime=5", "--out"])
         .arg(dir.path())
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (ok, cpu) = wait_with_cpu(o);
+    let wall = started.elapsed().as_secs_f64();
+    assert!(ok, "perflab profile failed");
     let pb = dir.path().join("profile.pb");
 
     let top = pprof(&["-top"], &pb);
@@ -49,21 +71,30 @@ fn go_tool_pprof_reads_the_whole_profile() {
         .parse()
         .unwrap();
     assert!(flat > 50.0, "{top}");
-    // One thread busy all along: the samples' weights add up to nearly the wall time.
-    let share: f64 = top
-        .lines()
-        .find_map(|l| {
-            l.split_once("Total samples = ")?
-                .1
-                .split_once('(')?
-                .1
-                .split_once('%')
-        })
-        .and_then(|(p, _)| p.parse().ok())
-        .unwrap_or_else(|| panic!("{top}"));
+    // The samples' weights add up to the CPU time of the profiled run. On a quiet machine
+    // that is nearly its wall time (pprof's Duration; one thread busy all along); on a busy
+    // one the process gets less of a core, and the share it got (its CPU time over its
+    // wall time, read here with wait4) scales what to expect. Never more than the
+    // process's CPU time.
+    let number = |text: &str| -> Option<f64> {
+        match text.strip_suffix("ms") {
+            Some(ms) => ms.parse::<f64>().ok().map(|v| v / 1e3),
+            None => text.strip_suffix('s')?.parse().ok(),
+        }
+    };
+    let field = |key: &str, end: char| {
+        top.lines()
+            .find_map(|l| l.split_once(key)?.1.split_once(end))
+            .and_then(|(t, _)| number(t))
+            .unwrap_or_else(|| panic!("no {key} in {top}"))
+    };
+    let (samples, duration) = (field("Total samples = ", ' '), field("Duration: ", ','));
+    let share = (cpu / wall).min(1.0);
     assert!(
-        share > 70.0,
-        "the samples stand for {share} % of the run's wall time:\n{top}"
+        samples > 0.7 * share * duration && samples <= cpu,
+        "the samples stand for {samples} s of a {duration} s run, by a process that had \
+         {:.0} % of a core and used {cpu:.2} s of CPU:\n{top}",
+        100.0 * share
     );
 
     let list = pprof(&["-list", "nested::step"], &pb);

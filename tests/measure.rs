@@ -57,6 +57,12 @@ impl Problem for Counter {
     fn resize(&self, scale: f64) -> Resize {
         Resize::at_most("steps", self.steps as f64, self.steps as f64 * scale)
     }
+    fn how_wrong(&self, got: &[f64], want: &[f64]) -> String {
+        format!(
+            "{} over in all",
+            got.iter().sum::<f64>() - want.iter().sum::<f64>()
+        )
+    }
 }
 
 fn count(s: &mut [f64], steps: usize, wrong: bool) {
@@ -102,6 +108,7 @@ macro_rules! fake {
                     },
                     kernel: slow,
                     tolerance: None,
+                    wrong: None,
                 },
                 Variant {
                     info: VariantInfo {
@@ -110,6 +117,7 @@ macro_rules! fake {
                     },
                     kernel: fast,
                     tolerance: None,
+                    wrong: None,
                 },
                 Variant {
                     info: VariantInfo {
@@ -118,6 +126,16 @@ macro_rules! fake {
                     },
                     kernel: wrong,
                     tolerance: None,
+                    wrong: None,
+                },
+                Variant {
+                    info: VariantInfo {
+                        name: "racy",
+                        what: "fast and wrong on purpose",
+                    },
+                    kernel: wrong,
+                    tolerance: None,
+                    wrong: Some("a race"),
                 },
             ],
             baseline: "slow",
@@ -165,6 +183,42 @@ const THREADS_STEP: &[Step] = &[Step {
 // `slow` as the lesson's threaded variant: it loses to `fast`; `fast` as it: it wins.
 fake!(THREADS_LOSE, None, &["slow"], THREADS_STEP);
 fake!(THREADS_WIN, None, &["fast"], THREADS_STEP);
+
+#[test]
+fn a_variant_wrong_on_purpose_says_how_wrong_and_is_expected() {
+    let _one = serial();
+    let params = FAKE.parse_params(&[]).unwrap();
+    let prepared = FAKE.prepare(&params).unwrap();
+    let plan = Plan {
+        entries: vec![Entry::new(1, Steps::Full), Entry::new(3, Steps::Full)],
+        samples: 3,
+    };
+    let c = measure(&FAKE, &params, prepared.as_ref(), &plan, &CLOCK).unwrap();
+    let racy = c.row("racy").unwrap();
+    assert!(!racy.matches_reference && racy.as_expected());
+    let w = racy.expected_wrong.as_ref().unwrap();
+    assert_eq!((w.why, w.how.as_str()), ("a race", "2 over in all"));
+    let fast = c.row("fast").unwrap();
+    assert!(fast.expected_wrong.is_none() && fast.as_expected());
+    // The fake machine keeps one core busy while its time moves: CPU time = wall time.
+    assert!((racy.cpu_seconds.unwrap() - racy.seconds).abs() < 1e-12);
+    let table = report::table(&c, Flavour::Markdown);
+    assert!(table.contains("✗ 5.0e-4 (expected)"), "{table}");
+    let notes = report::notes(&c);
+    assert!(
+        notes.contains(
+            &"racy is wrong on purpose (a race), as expected: 2 over in all.".to_string()
+        ),
+        "{notes:?}"
+    );
+    // A variant meant to be right and wrong is not excused.
+    let plan = Plan {
+        entries: vec![Entry::new(2, Steps::Full)],
+        samples: 1,
+    };
+    let c = measure(&FAKE, &params, prepared.as_ref(), &plan, &CLOCK).unwrap();
+    assert!(!c.rows[0].as_expected());
+}
 
 #[test]
 fn measurements_are_exact_on_a_fake_clock() {
@@ -304,7 +358,7 @@ fn the_students_kernel_is_one_more_variant_where_it_is_registered() {
     WITH_EXERCISE.set_exercise(fast);
     WRONG_EXERCISE.set_exercise(wrong);
     assert!(WITH_EXERCISE.has_exercise_kernel());
-    assert_eq!(WITH_EXERCISE.variant_index("exercise").unwrap(), 3);
+    assert_eq!(WITH_EXERCISE.variant_index("exercise").unwrap(), 4);
     let options = CompareOptions {
         variants: vec!["exercise".into()],
         format: Format::Text,
@@ -322,7 +376,10 @@ fn the_students_kernel_is_one_more_variant_where_it_is_registered() {
     // A wrong exercise is marked wrong in the table, as any variant is.
     let wrong = text(|out| compare(&WRONG_EXERCISE, &options, &CLOCK, out));
     let row = wrong.lines().find(|l| l.contains("exercise")).unwrap();
-    assert!(row.contains("✗ 5.0e-4"), "{wrong}");
+    assert!(
+        row.contains("✗ 5.0e-4") && !row.contains("expected"),
+        "{wrong}"
+    );
     let ran = run_one(&WRONG_EXERCISE, "exercise");
     assert!(ran.contains("✗ differs from fast"), "{ran}");
 }

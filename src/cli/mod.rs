@@ -321,6 +321,8 @@ pub fn lesson_command(name: &'static str) -> crate::Result<clap::Command> {
 
 /// Entry point of the `perflab` binary.
 pub fn main() -> ExitCode {
+    // A worker process a kernel started (see `procspawn`) runs its task here and exits.
+    procspawn::init();
     crate::measure::memory::map_large_blocks();
     let _heap = crate::profile::dhat_heap();
     parse_and_dispatch(command(), std::env::args_os().collect(), "cargo perflab")
@@ -329,6 +331,7 @@ pub fn main() -> ExitCode {
 /// Entry point of a lesson's own binary: the umbrella's commands, with the lesson given
 /// (`diffusion compare` is `cargo perflab compare diffusion`) and `run` by default.
 pub fn lesson_main(name: &'static str) -> ExitCode {
+    procspawn::init();
     crate::measure::memory::map_large_blocks();
     let _heap = crate::profile::dhat_heap();
     let command = match lesson_command(name) {

@@ -249,16 +249,30 @@ pub fn run(
         )?;
     }
     writeln!(out, "  checksum    {:.10e} (sum of all values)", r.checksum)?;
-    let mark = if r.matches_reference {
-        "✓ matches"
-    } else {
-        "✗ differs from"
+    let mark = match (r.matches_reference, &r.expected_wrong) {
+        (true, _) => "✓ matches",
+        (false, Some(_)) => "✗ (as expected) differs from",
+        (false, None) => "✗ differs from",
     };
     writeln!(
         out,
         "  check       {mark} {} (max-norm relative difference {:.1e}, tolerance {:.0e})",
         c.reference, r.rel_error, c.tolerance
     )?;
+    if let Some(w) = &r.expected_wrong {
+        writeln!(out, "  wrong       on purpose ({}): {}", w.why, w.how)?;
+    }
+    if let Some(cpu) = r.cpu_seconds.filter(|_| r.seconds > 0.0) {
+        writeln!(
+            out,
+            "  CPU time    {} = {:.1} cores busy on average (every thread and worker process)",
+            crate::timing::format_seconds(cpu),
+            cpu / r.seconds
+        )?;
+    }
+    if let Some(line) = report::workers_line(r) {
+        writeln!(out, "  {line}")?;
+    }
     if let Some(e) = r.exact_error {
         writeln!(
             out,
@@ -412,10 +426,10 @@ pub fn time_it(
     }
     line.push(format!(
         "{} {} {}",
-        if r.matches_reference {
-            "✓ matches"
-        } else {
-            "✗ differs from"
+        match (r.matches_reference, &r.expected_wrong) {
+            (true, _) => "✓ matches",
+            (false, Some(_)) => "✗ (as expected) differs from",
+            (false, None) => "✗ differs from",
         },
         c.reference,
         format_args!("({:.1e})", r.rel_error)

@@ -86,6 +86,15 @@ pub trait Problem: Send + Sync + Sized + 'static {
     fn locate(&self, index: usize) -> String {
         format!("value {index}")
     }
+    /// How far `got` is from the reference's `want`, in the lesson's words, for a variant
+    /// that is wrong on purpose ([`Variant::wrong`]): e.g. "lost 1 843 of 4 000 000
+    /// updates". By default the max-norm relative difference.
+    fn how_wrong(&self, got: &[f64], want: &[f64]) -> String {
+        format!(
+            "{:.2e} from the reference (max-norm, relative)",
+            max_rel_error(got, want)
+        )
+    }
     /// The memory one run of variant `variant` (its name; [`EXERCISE`] for the student's
     /// kernel, estimated as the exercise's starting file is written) needs at these
     /// parameters, derived from the variant's code: see [`Memory`]. The guard that refuses
@@ -208,6 +217,10 @@ pub struct Variant<P: Problem> {
     /// Its own tolerance against the reference, for a variant that solves the problem by
     /// another method (an exact formula beside time steps); `None`: the lesson's.
     pub tolerance: Option<f64>,
+    /// Wrong on purpose (a race that loses updates): why, in a few words. Its check still
+    /// runs and its rows say how wrong it came out ([`Problem::how_wrong`]), marked as
+    /// expected rather than as a failure; `None` for every variant meant to be right.
+    pub wrong: Option<&'static str>,
 }
 
 /// What a tutor step does after showing its text.
@@ -398,6 +411,14 @@ pub struct Outcome {
     pub values: Vec<f64>,
     /// Seconds spent in the kernel (setup and snapshots excluded).
     pub seconds: f64,
+    /// CPU seconds the process used meanwhile, every thread and every child process it
+    /// waited for (more than `seconds` where work ran in parallel); `None` where the
+    /// clock cannot read it.
+    pub cpu: Option<f64>,
+    /// Seconds each worker was busy in [`busy`](crate::timing::busy::busy) sections
+    /// during the run, in the order the workers first reported; empty where the kernel
+    /// reports none.
+    pub busy: Vec<f64>,
 }
 
 impl Outcome {
@@ -439,6 +460,8 @@ pub trait Prepared: Sync {
     fn exact(&self, steps: usize) -> Option<Vec<f64>>;
     /// Where value number `index` sits, in the lesson's words (e.g. "cell (row 3, column 7)").
     fn locate(&self, index: usize) -> String;
+    /// How far `got` is from the reference's `want` (see [`Problem::how_wrong`]).
+    fn how_wrong(&self, got: &[f64], want: &[f64]) -> String;
     /// The variants that apply at these parameters, and the baseline and reference.
     fn scope(&self) -> &Scope;
     /// The memory one run of variant number `variant` needs (see [`Problem::memory`]).
@@ -473,6 +496,8 @@ pub trait Lesson: Sync {
     /// The tolerance variant number `variant` is held to (the lesson's, unless it has its
     /// own).
     fn tolerance_of(&self, variant: usize) -> f64;
+    /// Why variant number `variant` is wrong on purpose, if it is ([`Variant::wrong`]).
+    fn wrong_of(&self, variant: usize) -> Option<&'static str>;
     /// Where variant number `variant`'s kernel function is in memory (for `cargo perflab asm`).
     fn kernel_address(&self, variant: usize) -> usize;
     /// Bench sizes.
@@ -706,6 +731,9 @@ impl<P: Problem> Lesson for Spec<P> {
             .and_then(|v| v.tolerance)
             .unwrap_or(self.tolerance)
     }
+    fn wrong_of(&self, variant: usize) -> Option<&'static str> {
+        self.variants.get(variant).and_then(|v| v.wrong)
+    }
     fn sizes(&self) -> &'static [Size] {
         self.sizes
     }
@@ -767,6 +795,9 @@ impl<P: Problem> Prepared for Ready<P> {
     fn exact(&self, steps: usize) -> Option<Vec<f64>> {
         self.problem.exact(steps)
     }
+    fn how_wrong(&self, got: &[f64], want: &[f64]) -> String {
+        self.problem.how_wrong(got, want)
+    }
     fn locate(&self, index: usize) -> String {
         self.problem.locate(index)
     }
@@ -825,6 +856,8 @@ impl<P: Problem> Prepared for Ready<P> {
         let p = &self.problem;
         let mut state = p.initial();
         let mut seconds = 0.0;
+        crate::timing::busy::take();
+        let cpu_before = clock.process_cpu();
         match watch {
             None => {
                 let start = clock.now();
@@ -845,9 +878,16 @@ impl<P: Problem> Prepared for Ready<P> {
                 }
             }
         }
+        let cpu = match (cpu_before, clock.process_cpu()) {
+            (Some(a), Some(b)) => Some((b - a).max(0.0)),
+            _ => None,
+        };
+        let busy = crate::timing::busy::take();
         Ok(Outcome {
             values: p.take_values(state),
             seconds,
+            cpu,
+            busy,
         })
     }
 }

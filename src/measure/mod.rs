@@ -102,6 +102,16 @@ pub struct Row {
     pub rel_error: f64,
     /// Whether `rel_error` is within the tolerance this variant is held to.
     pub matches_reference: bool,
+    /// For a variant wrong on purpose (a race), and only for one: why, and how wrong its
+    /// checking run came out, in the lesson's words; a mismatch is expected, not a
+    /// failure (and a run where the race lost nothing says so).
+    pub expected_wrong: Option<ExpectedWrong>,
+    /// Median CPU seconds of the timed runs, every thread and waited-for worker process
+    /// (above `seconds` where work ran in parallel).
+    pub cpu_seconds: Option<f64>,
+    /// Each worker's busy seconds in the timed run whose time was the median, where the
+    /// kernel reports them: the gap to `seconds` is overhead, their spread imbalance.
+    pub busy: Vec<f64>,
     /// That tolerance: the lesson's, or the variant's own.
     pub tolerance: f64,
     /// Max-norm relative difference from the exact answer, where there is one.
@@ -114,7 +124,21 @@ pub struct Row {
     pub load: Option<Load>,
 }
 
+/// How a variant that is wrong on purpose came out.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExpectedWrong {
+    /// Why it is wrong, from the lesson.
+    pub why: &'static str,
+    /// How wrong its checking run was, in the lesson's words.
+    pub how: String,
+}
+
 impl Row {
+    /// Whether the check passed, or failed as a variant wrong on purpose is expected to.
+    pub fn as_expected(&self) -> bool {
+        self.matches_reference || self.expected_wrong.is_some()
+    }
+
     /// Summary of the per-run times.
     pub fn summary(&self) -> Option<Summary> {
         Summary::of(&self.samples)
@@ -313,7 +337,11 @@ pub fn measure(
         };
         let rel = max_rel_error(&values, want);
         let exact = prepared.exact(steps[i]).map(|x| max_rel_error(&values, &x));
-        checks.push((values.iter().sum::<f64>(), rel, exact, peak));
+        let wrong = lesson.wrong_of(v).map(|why| ExpectedWrong {
+            why,
+            how: prepared.how_wrong(&values, want),
+        });
+        checks.push((values.iter().sum::<f64>(), rel, exact, peak, wrong));
         progress.inc(1);
     }
     drop(reference_values);
@@ -325,6 +353,9 @@ pub fn measure(
         .iter()
         .map(|e| e.given.as_ref().and_then(|g| g.load))
         .collect();
+    // CPU seconds and workers' busy seconds of each timed run, beside its time.
+    let mut cpus: Vec<Vec<Option<f64>>> = vec![Vec::new(); plan.entries.len()];
+    let mut busies: Vec<Vec<Vec<f64>>> = vec![Vec::new(); plan.entries.len()];
     let mut times: Vec<Vec<f64>> = plan
         .entries
         .iter()
@@ -344,7 +375,10 @@ pub fn measure(
             let v = plan.entries[i].variant;
             progress.message(infos[v].name);
             let before = clock.cpu();
-            times[i].push(prepared.run(v, steps[i], clock, None)?.seconds);
+            let o = prepared.run(v, steps[i], clock, None)?;
+            times[i].push(o.seconds);
+            cpus[i].push(o.cpu);
+            busies[i].push(o.busy);
             let during = Load::since(before, clock);
             loads[i] = Load::sum(loads[i], during);
             progress.inc(1);
@@ -375,7 +409,8 @@ pub fn measure(
                 (Some(b), Some(p)) if p.median > 0.0 => Some(ratio(b, p)),
                 _ => None,
             };
-            let (checksum, rel_error, exact_error, peak_bytes) = checks[i];
+            let (checksum, rel_error, exact_error, peak_bytes, expected_wrong) = checks[i].clone();
+            let cpu: Option<Vec<f64>> = cpus[i].iter().copied().collect();
             Row {
                 variant: info.name,
                 what: info.what,
@@ -391,6 +426,11 @@ pub fn measure(
                 checksum,
                 rel_error,
                 matches_reference: rel_error <= lesson.tolerance_of(e.variant),
+                expected_wrong,
+                cpu_seconds: cpu.and_then(|c| Summary::of(&c)).map(|s| s.median),
+                busy: median_run(&times[i])
+                    .and_then(|k| busies[i].get(k).cloned())
+                    .unwrap_or_default(),
                 tolerance: lesson.tolerance_of(e.variant),
                 exact_error,
                 peak_bytes,
@@ -415,6 +455,13 @@ pub fn measure(
         load,
         memory: None,
     })
+}
+
+/// The index of the run whose time is the median (the lower middle of an even count).
+fn median_run(times: &[f64]) -> Option<usize> {
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by(|a, b| times[*a].total_cmp(&times[*b]));
+    order.get(times.len().saturating_sub(1) / 2).copied()
 }
 
 /// timeit's loop: the loop count that makes `target` seconds (or `number` if given), then

@@ -105,7 +105,7 @@ pub fn lesson_section(
     links: &[(String, String)],
 ) -> Result<(String, Vec<(String, String)>)> {
     let names: Vec<&str> = c.rows.iter().map(|r| r.variant).collect();
-    let good: Vec<bool> = c.rows.iter().map(|r| r.matches_reference).collect();
+    let good: Vec<bool> = c.rows.iter().map(|r| r.as_expected()).collect();
     let speedups: Vec<f64> = c
         .rows
         .iter()
@@ -163,10 +163,10 @@ pub fn lesson_section(
                 (Some(s), Some(e)) => format!("{} ± {}×", sig4(s), sig4(e)),
                 _ => "—".into(),
             },
-            if r.matches_reference {
-                format!("✓ {:.1e}", r.rel_error)
-            } else {
-                format!("<b class=\"bad\">✗ {:.1e}</b>", r.rel_error)
+            match (r.matches_reference, &r.expected_wrong) {
+                (true, _) => format!("✓ {:.1e}", r.rel_error),
+                (false, Some(_)) => format!("✗ {:.1e} (expected)", r.rel_error),
+                (false, None) => format!("<b class=\"bad\">✗ {:.1e}</b>", r.rel_error),
             },
             escape(r.what)
         );

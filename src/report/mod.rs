@@ -29,8 +29,29 @@ fn speedup_cell(r: &Row) -> String {
 }
 
 fn check_cell(r: &Row) -> String {
-    let mark = if r.matches_reference { "✓" } else { "✗" };
-    format!("{mark} {:.1e}", r.rel_error)
+    match (r.matches_reference, &r.expected_wrong) {
+        (true, _) => format!("✓ {:.1e}", r.rel_error),
+        (false, Some(_)) => format!("✗ {:.1e} (expected)", r.rel_error),
+        (false, None) => format!("✗ {:.1e}", r.rel_error),
+    }
+}
+
+/// CPU seconds of a run and how many cores' worth that is: "0.816 s = 2.5 cores".
+fn cpu_cell(r: &Row) -> String {
+    match r.cpu_seconds {
+        Some(cpu) if r.seconds > 0.0 => format!(
+            "{} = {:.1} cores",
+            crate::timing::format_seconds(cpu),
+            cpu / r.seconds
+        ),
+        _ => "—".to_string(),
+    }
+}
+
+/// Whether a comparison shows CPU time beside wall time: where some variant works in
+/// parallel, or reports its workers.
+fn with_cpu(c: &Comparison) -> bool {
+    !c.parallel.is_empty() || c.rows.iter().any(|r| !r.busy.is_empty())
 }
 
 /// The comparison table: variant, steps, median time ± spread, rate, speedup, check.
@@ -56,6 +77,9 @@ pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> 
     if with_exact {
         head.push("vs exact".to_string());
     }
+    if with_cpu(c) {
+        head.push("CPU time".to_string());
+    }
     if with_peak {
         head.push("peak heap".to_string());
     }
@@ -79,6 +103,9 @@ pub fn table_with(c: &Comparison, flavour: Flavour, roof: Option<&Roofline>) -> 
         ];
         if with_exact {
             rec.push(r.exact_error.map_or("—".into(), |e| format!("{e:.1e}")));
+        }
+        if with_cpu(c) {
+            rec.push(cpu_cell(r));
         }
         if with_peak {
             rec.push(
@@ -133,6 +160,28 @@ pub fn notes(c: &Comparison) -> Vec<String> {
             r.variant, r.tolerance
         ));
     }
+    for r in &c.rows {
+        if let Some(w) = &r.expected_wrong {
+            notes.push(match r.matches_reference {
+                false => format!(
+                    "{} is wrong on purpose ({}), as expected: {}.",
+                    r.variant, w.why, w.how
+                ),
+                true => format!(
+                    "{} is wrong on purpose ({}), but came out right this run: {}.",
+                    r.variant, w.why, w.how
+                ),
+            });
+        }
+    }
+    if with_cpu(c) {
+        notes.push(
+            "CPU time: what every thread (and worker process) of the run used, median; \
+             more than the time itself means work ran in parallel."
+                .to_string(),
+        );
+    }
+    notes.extend(c.rows.iter().filter_map(workers_line));
     if let Some(line) = summary_line(c) {
         notes.push(line);
     }
@@ -141,6 +190,30 @@ pub fn notes(c: &Comparison) -> Vec<String> {
         notes.extend(l.warning());
     }
     notes
+}
+
+/// A variant's workers in its median run: "workers of chunked: busy 0.41, 0.38 s of
+/// 0.43 s; imbalance 8 %, 0.03 s of each worker's time not spent on its share".
+pub fn workers_line(r: &Row) -> Option<String> {
+    if r.busy.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = r.busy.iter().take(16).map(|b| sig4(*b)).collect();
+    let more = match r.busy.len() {
+        n if n > 16 => format!(" and {} more", n - 16),
+        _ => String::new(),
+    };
+    let mean = r.busy.iter().sum::<f64>() / r.busy.len() as f64;
+    let imbalance = crate::timing::busy::imbalance(&r.busy)
+        .map_or(String::new(), |i| format!("; imbalance {:.0} %", 100.0 * i));
+    Some(format!(
+        "workers of {}: {} busy {}{more} s in a run of {}{imbalance}; on average {} of the run not spent on its share.",
+        r.variant,
+        r.busy.len(),
+        shown.join(", "),
+        crate::timing::format_seconds(r.seconds),
+        crate::timing::format_seconds((r.seconds - mean).max(0.0)),
+    ))
 }
 
 /// hyperfine's summary: "fused ran 41.2 ± 0.8 times faster than nested".

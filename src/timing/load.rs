@@ -100,16 +100,23 @@ impl Snapshot {
     }
 }
 
-/// CPU seconds this process has used so far, user and system, every thread.
+/// CPU seconds this process has used so far, user and system, every thread, with the
+/// child processes it has waited for (worker processes of a parallel variant).
 pub fn own_cpu_seconds() -> Option<f64> {
     // SAFETY: rusage is plain integers, for which all zeroes is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct it is given, which outlives the call.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return None;
-    }
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+    let mut total = 0.0;
+    // Our own threads, and the worker processes we have waited for: their CPU time is
+    // this command's work, not another process's load.
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage writes into the struct it is given, which outlives the call.
+        if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+            return None;
+        }
+        total += seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    }
+    Some(total)
 }
 
 /// What the rest of the machine did between two snapshots.
