@@ -709,7 +709,7 @@ fn a_sweep_checks_and_times_every_value_and_refuses_bad_ones_first() {
     assert!(format!("{e}").contains("both set steps"), "{e}");
     let options = SweepOptions {
         variant: "fast".into(),
-        sweep: "steps=10,20".into(),
+        sweep: Some("steps=10,20".into()),
         timing,
         ..SweepOptions::default()
     };

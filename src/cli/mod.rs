@@ -117,9 +117,9 @@ struct SweepArgs {
     /// Variant to time.
     #[arg(short, long)]
     variant: String,
-    /// The parameter and its values, e.g. --sweep chunk=1,10,100.
+    /// The parameter and its values, e.g. --sweep chunk=1,10,100 (required).
     #[arg(long, value_name = "KEY=V1,V2,…")]
-    sweep: String,
+    sweep: Option<String>,
     /// Override another parameter, e.g. --param samples=100000 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,

@@ -18,8 +18,9 @@ use tabled::settings::Style;
 pub struct SweepOptions {
     /// The variant.
     pub variant: String,
-    /// The parameter and its values, as typed: `chunk=1,10,100`.
-    pub sweep: String,
+    /// The parameter and its values, as typed: `chunk=1,10,100` (required; checked after
+    /// the other parameters, whose errors come first).
+    pub sweep: Option<String>,
     /// Other `key=value` parameter overrides.
     pub params: Vec<String>,
     /// Output format.
@@ -115,6 +116,10 @@ pub fn sweep_lesson(
         p.push(format!("{param}={value}"));
         p
     };
+    // Every value parsed before any problem is set up (which may take time).
+    for value in values {
+        lesson.parse_params_for(&at(value), variant)?;
+    }
     for value in values {
         let parsed = lesson.parse_params_for(&at(value), variant)?;
         let prepared = lesson.prepare(&parsed)?;
@@ -181,7 +186,12 @@ pub fn swept(
     clock: &dyn Clock,
     out: &mut dyn Write,
 ) -> anyhow::Result<Sweep> {
-    let (param, values) = parse_sweep(&args.sweep)?;
+    // The other parameters first: a bad one is named whatever the sweep says.
+    lesson.parse_params_for(&args.params, &args.variant)?;
+    let sweep = args.sweep.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("sweep needs --sweep KEY=V1,V2,… (a parameter and the values to time)")
+    })?;
+    let (param, values) = parse_sweep(sweep)?;
     let s = sweep_lesson(
         lesson,
         &args.variant,

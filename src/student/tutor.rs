@@ -266,7 +266,7 @@ pub fn tutor(
             } => {
                 let options = crate::commands::sweep::SweepOptions {
                     variant: variant.to_string(),
-                    sweep: format!("{param}={}", values.join(",")),
+                    sweep: Some(format!("{param}={}", values.join(","))),
                     params: with(params),
                     format: Format::Text,
                     timing: Timing {
@@ -280,7 +280,7 @@ pub fn tutor(
                     out,
                     "$ cargo perflab sweep {} --variant {variant} --sweep {} --samples 3 --budget 0.3 {}",
                     lesson.name(),
-                    options.sweep,
+                    options.sweep.as_deref().unwrap_or_default(),
                     shown(&options.params)
                 )?;
                 crate::commands::sweep::sweep(lesson, &options, clock, out)?;
