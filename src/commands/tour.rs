@@ -134,7 +134,7 @@ pub fn tour(
             crate::files::write_atomic(&path, svg.as_bytes())?;
             written.push(path);
         }
-        sections.push(section);
+        sections.push((lesson.name(), section));
     }
     bar.finish();
     // Each sweep a lesson's tutor steps name: its table and its curve.
@@ -182,12 +182,16 @@ pub fn tour(
                 crate::files::write_atomic(&path, body.as_bytes())?;
                 written.push(path);
             }
-            sections.push(crate::report::html::sweep_section(
-                &s,
-                &format!("{leaf}.svg"),
+            sections.push((
+                lesson.name(),
+                crate::report::html::sweep_section(&s, &format!("{leaf}.svg")),
             ));
         }
     }
+    // Each lesson's sweeps right after its own sections (a stable sort keeps the rest).
+    let place = |name: &str| lessons.iter().position(|l| l.name() == name);
+    sections.sort_by_key(|(name, _)| place(name));
+    let sections: Vec<String> = sections.into_iter().map(|(_, s)| s).collect();
     let path = stage.join("index.html");
     crate::files::write_atomic(
         &path,
