@@ -124,6 +124,35 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
     profile.duration_nanos = duration_ns;
 
     let mut mapping_of: HashMap<usize, u64> = HashMap::new();
+    let mut add_mapping = |profile: &mut Profile, strings: &mut Strings, o: usize| -> u64 {
+        *mapping_of.entry(o).or_insert_with(|| {
+            let obj = &objects[o];
+            let shift = shift(obj);
+            let id = profile.mapping.len() as u64 + 1;
+            let build = build_id(&obj.path).unwrap_or_default();
+            profile.mapping.push(Mapping {
+                id,
+                memory_start: obj.start.wrapping_sub(shift),
+                memory_limit: obj.end.wrapping_sub(shift),
+                file_offset: obj.offset,
+                filename: strings.id(&obj.path),
+                build_id: strings.id(&build),
+                has_functions: true,
+                has_filenames: true,
+                has_line_numbers: true,
+                has_inline_frames: true,
+            });
+            id
+        })
+    };
+    // The executable's mapping first: pprof takes the first mapping for the main binary
+    // (its `File:` line, and where `-disasm` looks), whatever the first sample hit.
+    if let Some(o) = objects
+        .iter()
+        .position(|o| exe.as_deref() == Some(o.path.as_str()))
+    {
+        add_mapping(&mut profile, &mut strings, o);
+    }
     let mut location_of: HashMap<usize, u64> = HashMap::new();
     let mut function_of: HashMap<(String, String, String), u64> = HashMap::new();
     for (stack, count) in stacks {
@@ -141,24 +170,7 @@ pub fn encode(stacks: &[(Vec<usize>, u64)], period_ns: f64, duration_ns: i64) ->
                 .position(|o| o.start <= ip as u64 && (ip as u64) < o.end);
             let shift = object.map_or(0, |o| shift(&objects[o]));
             let mapping_id = match object {
-                Some(o) => *mapping_of.entry(o).or_insert_with(|| {
-                    let obj = &objects[o];
-                    let id = profile.mapping.len() as u64 + 1;
-                    let build = build_id(&obj.path).unwrap_or_default();
-                    profile.mapping.push(Mapping {
-                        id,
-                        memory_start: obj.start.wrapping_sub(shift),
-                        memory_limit: obj.end.wrapping_sub(shift),
-                        file_offset: obj.offset,
-                        filename: strings.id(&obj.path),
-                        build_id: strings.id(&build),
-                        has_functions: true,
-                        has_filenames: true,
-                        has_line_numbers: true,
-                        has_inline_frames: true,
-                    });
-                    id
-                }),
+                Some(o) => add_mapping(&mut profile, &mut strings, o),
                 None => 0,
             };
             // The frames at this address, innermost first; the outermost is the symbol.
