@@ -668,7 +668,7 @@ impl Problem for Tasks {
 pub const STEPS: &[Step] = &[
     Step {
         title: "A graph of three tasks",
-        text: "Dask's delayed and Ray's remote functions do not compute when called: they record a task and what it needs. add(1, 2) and add(2, 3) need nothing, so they may run at once on two workers; the add of both needs their results and runs last. Here is that graph run by the serial walk and by rayon's scheduler. The answer is 3, 5 and 8 each time; the tasks take nanoseconds, so starting workers costs far more than the work — the problem line shows each run's work and what it took.",
+        text: "Dask's delayed and Ray's remote functions do not compute when called: they record a task and what it needs. add(1, 2) and add(2, 3) need nothing, so they may run at once on two workers; the add of both needs their results and runs last. Here is that graph run by the serial walk, by rayon's scheduler, and by `static` (the baseline, which starts a thread per worker). The answer is 3, 5 and 8 each time; the tasks take nanoseconds, so starting or waking workers costs far more than the work — the problem line shows each run's work beside what it took.",
         action: Action::Compare {
             variants: &["serial", "graph"],
             params: &["graph=add"],
