@@ -231,6 +231,15 @@ fn all_cases() -> Vec<Case> {
         let t = format!("topic={topic}");
         all.extend(cases("idioms", variants, &sizes(&each, &["repeat=1", &t])));
     }
+    // tasks: D = L·(L·B) on 256², 1024², 1536² (24 bytes a value besides the 16 of L
+    // and B: 2.6, 42, 94 MB in all); the product's time grows as n³, so no larger.
+    let tasks = ["serial", "static", "waves", "graph"];
+    let t = [
+        &["n=256", "tile=32"][..],
+        &["n=1024", "tile=64"],
+        &["n=1536", "tile=128"],
+    ];
+    all.extend(cases("tasks", &tasks, &sizes(&t, &["repeat=1"])));
     all.extend(compares());
     all
 }
@@ -238,7 +247,7 @@ fn all_cases() -> Vec<Case> {
 /// `compare` as a whole (every variant measured and checked beside the reference, with
 /// what the engine keeps), once per lesson at a size where its runs set the peak.
 fn compares() -> Vec<Case> {
-    let at: [(&str, &[&str]); 7] = [
+    let at: [(&str, &[&str]); 8] = [
         ("diffusion", &["dx=0.03", "runtime=0.00045"]),
         ("particles", &["n=200000", "dt=1e-5"]),
         ("fusion", &["n=5000000", "repeat=1"]),
@@ -246,6 +255,7 @@ fn compares() -> Vec<Case> {
         ("idioms", &["n=10000000", "repeat=1", "topic=squares"]),
         ("idioms", &["n=5000000", "repeat=1", "topic=powers"]),
         ("idioms", &["keys=1000000", "repeat=1", "topic=counting"]),
+        ("tasks", &["n=1024", "tile=64", "repeat=1"]),
     ];
     at.iter()
         .map(|(lesson, params)| {
