@@ -56,6 +56,7 @@ pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
 pub mod particles;
+pub mod pools;
 pub mod rng;
 
 static ALL: &[&dyn Lesson] = &[
@@ -63,6 +64,7 @@ static ALL: &[&dyn Lesson] = &[
     &particles::LESSON,
     &fusion::LESSON,
     &idioms::LESSON,
+    &pools::LESSON,
 ];
 
 /// Every lesson, in teaching order.
