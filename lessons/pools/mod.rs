@@ -176,7 +176,8 @@ impl Problem for Pools {
         format!("{} primes found, {} there are", count(got), count(want))
     }
     /// Every run writes the n flags, 8·n bytes; and
-    /// - `dealer` lists its pieces per thread: 16 bytes a piece;
+    /// - `dealer` lists its pieces per thread: 24 bytes a piece (where it starts, and the
+    ///   slice);
     /// - `processes` queues every piece at once, but its numbers go serialized into the
     ///   channel to the workers (kernel buffers, not this heap); the answers, one byte a
     ///   number, wait deserialized until they are copied into the flags, with a few
@@ -188,7 +189,7 @@ impl Problem for Pools {
         let n = self.n as u64;
         let pieces = self.n.div_ceil(self.chunk) as u64;
         let more = match variant {
-            "dealer" => 16 * pieces,
+            "dealer" => 24 * pieces,
             "processes" => n + 256 * pieces,
             _ => 0,
         };

@@ -78,7 +78,9 @@ fn dealer(p: &Pools, out: &mut Vec<f64>, steps: usize) {
     let threads = workers();
     for _ in 0..steps {
         // Piece k goes to thread k mod threads.
-        let mut hands: Vec<Vec<(usize, &mut [f64])>> = (0..threads).map(|_| Vec::new()).collect();
+        let each = p.n.div_ceil(p.chunk).div_ceil(threads);
+        let mut hands: Vec<Vec<(usize, &mut [f64])>> =
+            (0..threads).map(|_| Vec::with_capacity(each)).collect();
         for (k, piece) in out.chunks_mut(p.chunk).enumerate() {
             hands[k % threads].push((k * p.chunk, piece));
         }
