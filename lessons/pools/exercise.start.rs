@@ -1,4 +1,4 @@
-//! Your exercise: fill the primality flags of 1 … n at least 1.15× faster than the
+//! Your exercise: fill the primality flags of 1 … n at least 1.1× faster than the
 //! `static` variant, with the same flags. `cargo perflab check pools` builds it, checks it
 //! against the reference and times it beside `static` (`cargo perflab hint pools` when you
 //! are stuck; `cargo perflab reset pools` brings this file back as it was).

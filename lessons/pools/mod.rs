@@ -41,7 +41,7 @@ pub static LESSON: Spec<Pools> = Spec {
     exercise: Some(Exercise::new(ExerciseInfo {
         file: "lessons/pools/exercise.rs",
         start: include_str!("exercise.start.rs"),
-        target: 1.15,
+        target: 1.1,
         params: &["n=1000000"],
         hints: &[
             "Look at the busy times of the workers in `cargo perflab compare pools --variant static --variant exercise`: one thread finishes long before the other. Testing n by trial division costs about √n divisions when n is prime, so the block of the largest numbers is the most expensive one, and the run lasts as long as its thread.",
@@ -239,7 +239,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/pools/exercise.rs: a correct map that gives each thread one contiguous block. Make it at least 1.15× faster than `static` on a million numbers, with the same flags. `cargo perflab check pools` builds it, checks it and times it beside `static`; `cargo perflab hint pools` gives one hint at a time.",
+        text: "Open lessons/pools/exercise.rs: a correct map that gives each thread one contiguous block. Make it at least 1.1× faster than `static` on a million numbers, with the same flags. `cargo perflab check pools` builds it, checks it and times it beside `static`; `cargo perflab hint pools` gives one hint at a time.",
         action: Action::Read,
     },
 ];
