@@ -38,7 +38,15 @@ fn lesson_bin(name: &str) -> &'static str {
 const WORK: Duration = Duration::from_millis(100);
 
 /// Options whose values are free text, and the cases that try them.
-const TEXT: &[&str] = &["variant", "variants", "diff", "param", "out", "snapshots"];
+const TEXT: &[&str] = &[
+    "variant",
+    "variants",
+    "diff",
+    "param",
+    "out",
+    "snapshots",
+    "sweep",
+];
 
 /// One hostile command line and what its error must name.
 #[derive(Debug, Clone)]
@@ -302,6 +310,28 @@ fn generate() -> Vec<Case> {
                     suite.both(sub.get_name(), name, &strings(&["--diff", bad, b]), &[bad]);
                 }
             }
+        }
+        // Sweeps: malformed, too few values, a parameter that does not exist, a value out
+        // of range, and none at all.
+        let number = lesson
+            .params()
+            .iter()
+            .find(|p| !matches!(p.kind, Kind::Choice(_)))
+            .expect("a numeric parameter");
+        let (first, default) = (number.name, number.default);
+        for sub in subs.iter().filter(|s| has(s, "sweep")) {
+            let cases: [(String, &str); 4] = [
+                (first.to_string(), "--sweep"),
+                (format!("{first}={default}"), "--sweep"),
+                ("nope=1,2".into(), "nope"),
+                (format!("{first}={default},nan"), "nan"),
+            ];
+            for (sweep, named) in cases {
+                let mut args = base(sub, *lesson);
+                args.extend(["--sweep".to_string(), sweep]);
+                suite.both(sub.get_name(), name, &args, &[named]);
+            }
+            suite.both(sub.get_name(), name, &base(sub, *lesson), &["--sweep"]);
         }
         // Folders that cannot be made: the path given and the OS reason, once, before
         // the problem (at its full size) is set up.
