@@ -178,10 +178,9 @@ impl Problem for Pools {
     /// Every run writes the n flags, 8·n bytes; and
     /// - `dealer` lists its pieces per thread: 24 bytes a piece (where it starts, and the
     ///   slice);
-    /// - `processes` queues every piece at once, but its numbers go serialized into the
-    ///   channel to the workers (kernel buffers, not this heap); the answers, one byte a
-    ///   number, wait deserialized until they are copied into the flags, with a few
-    ///   hundred bytes of bookkeeping a piece;
+    /// - `processes` keeps [`variants::IN_FLIGHT`] pieces per worker in flight: their
+    ///   numbers serialized (8 bytes a number), their answers deserialized (1 byte a
+    ///   number), and a few kilobytes of channel each;
     /// - the others nothing more (threads' stacks are not heap).
     ///
     /// The exact answer, the sieve's flags, is one more array of n.
@@ -190,7 +189,10 @@ impl Problem for Pools {
         let pieces = self.n.div_ceil(self.chunk) as u64;
         let more = match variant {
             "dealer" => 24 * pieces,
-            "processes" => n + 256 * pieces,
+            "processes" => {
+                let flight = (variants::IN_FLIGHT * rayon::current_num_threads()) as u64;
+                9 * n.min(flight * self.chunk as u64) + 4096 * flight.min(pieces)
+            }
             _ => 0,
         };
         Memory {
@@ -226,6 +228,16 @@ pub const STEPS: &[Step] = &[
         text: "Three cures. Deal the pieces round-robin like cards (`dealer`), so each thread gets small and large numbers alike; keep a queue of pieces that idle threads take from (`dynamic`, what a Pool's chunksize sets); or let rayon split the range and have idle threads steal half of a busy thread's rest (`worksteal`). All three bring the busy times together.",
         action: Action::Compare {
             variants: &["static", "dealer", "dynamic", "worksteal"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "How big a piece?",
+        text: "The queue's piece size is the chunksize of a Pool's map. Pieces of one number cost a trip through the lock each; pieces of n / threads are equal blocks again, with their imbalance. Between the two lies a wide plateau. Each point below is checked against the reference at that size.",
+        action: Action::Sweep {
+            variant: "dynamic",
+            param: "chunk",
+            values: &["1", "10", "100", "1000", "10000", "100000", "500000"],
             params: &[],
         },
     },

@@ -144,24 +144,20 @@ fn test_piece(numbers: Vec<u64>) -> Answer {
     (std::process::id(), start.elapsed().as_secs_f64(), flags)
 }
 
+/// Pieces in flight per worker process: each one holds an IPC channel (file descriptors)
+/// until its answer is taken, so the pieces are queued a few at a time, as
+/// `multiprocessing`'s `imap` does, not all at once.
+pub const IN_FLIGHT: usize = 4;
+
 #[perflab::instrument]
 fn processes(p: &Pools, out: &mut Vec<f64>, steps: usize) {
     let threads = workers();
     // Started inside the timed run, as `with Pool() as pool:` is in a script.
     let pool = procspawn::Pool::new(threads).expect("worker processes start");
     for _ in 0..steps {
-        // Every piece queued at once, its numbers serialized as it is queued.
-        let handles: Vec<_> = (0..p.n)
-            .step_by(p.chunk)
-            .map(|first| {
-                let numbers: Vec<u64> = (first..(first + p.chunk).min(p.n))
-                    .map(|i| (i + 1) as u64)
-                    .collect();
-                (first, pool.spawn(numbers, test_piece))
-            })
-            .collect();
         let mut seconds: Vec<(u32, f64)> = Vec::new();
-        for (first, handle) in handles {
+        let mut waiting = std::collections::VecDeque::new();
+        let mut take = |(first, handle): (usize, procspawn::JoinHandle<Answer>)| {
             let (pid, busy, flags) = handle.join().expect("a worker process answers");
             for (o, f) in out[first..first + flags.len()].iter_mut().zip(flags) {
                 *o = f64::from(f);
@@ -170,7 +166,18 @@ fn processes(p: &Pools, out: &mut Vec<f64>, steps: usize) {
                 Some((_, s)) => *s += busy,
                 None => seconds.push((pid, busy)),
             }
+        };
+        for first in (0..p.n).step_by(p.chunk) {
+            // The piece's numbers, serialized as it is queued.
+            let numbers: Vec<u64> = (first..(first + p.chunk).min(p.n))
+                .map(|i| (i + 1) as u64)
+                .collect();
+            waiting.push_back((first, pool.spawn(numbers, test_piece)));
+            if waiting.len() >= IN_FLIGHT * threads {
+                take(waiting.pop_front().expect("a piece in flight"));
+            }
         }
+        waiting.into_iter().for_each(&mut take);
         // Each worker process's busy time, reported from a thread of its own so that
         // the table shows one worker per process.
         std::thread::scope(|s| {
