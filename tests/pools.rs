@@ -157,3 +157,37 @@ fn bad_sizes_are_refused_with_one_line() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+/// Trial divisions `is_prime` makes for k (the same loop, counted).
+fn divisions(k: u64) -> u64 {
+    let mut c = 1;
+    if k >= 4 && k % 2 == 1 {
+        let mut d = 3;
+        while d * d <= k {
+            c += 1;
+            if k % d == 0 {
+                break;
+            }
+            d += 2;
+        }
+    }
+    c
+}
+
+#[test]
+fn the_last_block_holds_the_most_work() {
+    // The README's figures: the divisions of 1 … 10⁶ in 2, 4 and 8 equal blocks, and the
+    // most a perfect balance can gain over those blocks (the largest block's share of the
+    // work times the number of blocks).
+    let n = 1_000_000u64;
+    let total: u64 = (1..=n).map(divisions).sum();
+    assert_eq!(total, 34_600_560);
+    let bound = |blocks: u64| {
+        let per = n / blocks;
+        let last: u64 = (n - per + 1..=n).map(divisions).sum();
+        blocks as f64 * last as f64 / total as f64
+    };
+    assert!((bound(2) - 1.237).abs() < 5e-4, "{}", bound(2));
+    assert!((bound(4) - 1.321).abs() < 5e-4, "{}", bound(4));
+    assert!((bound(8) - 1.356).abs() < 5e-4, "{}", bound(8));
+}
