@@ -161,11 +161,11 @@ fn bad_sizes_are_refused_with_one_line() {
 /// Trial divisions `is_prime` makes for k (the same loop, counted).
 fn divisions(k: u64) -> u64 {
     let mut c = 1;
-    if k >= 4 && k % 2 == 1 {
+    if k >= 4 && !k.is_multiple_of(2) {
         let mut d = 3;
         while d * d <= k {
             c += 1;
-            if k % d == 0 {
+            if k.is_multiple_of(d) {
                 break;
             }
             d += 2;
