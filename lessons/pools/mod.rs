@@ -44,7 +44,7 @@ pub static LESSON: Spec<Pools> = Spec {
         target: 1.1,
         params: &["n=1000000"],
         hints: &[
-            "Look at the busy times of the workers in `cargo perflab compare pools --variant static --variant exercise`: one thread finishes long before the other. Testing n by trial division costs about √n divisions when n is prime, so the block of the largest numbers is the most expensive one, and the run lasts as long as its thread.",
+            "Look at the busy times of the workers in `cargo perflab compare pools --variants static,exercise`: one thread finishes long before the other. Testing n by trial division costs about √n divisions when n is prime, so the block of the largest numbers is the most expensive one, and the run lasts as long as its thread.",
             "Hand the work out in many small pieces instead of one block per thread: a thread that finishes a piece takes the next one, so nobody waits while another works. `out.chunks_mut(1000)` behind a `std::sync::Mutex`, each thread looping on `lock().next()`, does it in a few lines.",
             "Or let rayon do the scheduling: `out.par_chunks_mut(64).enumerate().for_each(|(k, c)| fill(k * 64, c))` splits the blocks by work stealing, an idle thread taking half of a busy one's remaining range.",
         ],
