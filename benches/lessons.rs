@@ -12,7 +12,7 @@
 //! profiles each benchmark for 5 s instead of timing it and writes
 //! `target/criterion/<group>/<bench>/profile/flamegraph.svg`.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use perflab::measure::calibrate;
 use perflab::timing::RealClock;
 use pprof::criterion::{Output, PProfProfiler};
@@ -76,4 +76,11 @@ criterion_group! {
     config = config();
     targets = lessons
 }
-criterion_main!(benches);
+// criterion_main!'s main, with procspawn's entry first: a lesson's process-pool variant
+// (pools' `processes`) starts workers that re-run this binary, and each takes its task
+// there instead of running the benches.
+fn main() {
+    procspawn::init();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -56,6 +56,7 @@ pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
 pub mod particles;
+pub mod pools;
 pub mod rng;
 pub mod tasks;
 
@@ -65,6 +66,7 @@ static ALL: &[&dyn Lesson] = &[
     &fusion::LESSON,
     &idioms::LESSON,
     &tasks::LESSON,
+    &pools::LESSON,
 ];
 
 /// Every lesson, in teaching order.

@@ -30,6 +30,7 @@ fn lesson_bin(name: &str) -> &'static str {
         "fusion" => env!("CARGO_BIN_EXE_fusion"),
         "idioms" => env!("CARGO_BIN_EXE_idioms"),
         "tasks" => env!("CARGO_BIN_EXE_tasks"),
+        "pools" => env!("CARGO_BIN_EXE_pools"),
         other => panic!("no binary for lesson {other}: add it here"),
     }
 }

@@ -240,6 +240,20 @@ fn all_cases() -> Vec<Case> {
         &["n=1536", "tile=128"],
     ];
     all.extend(cases("tasks", &tasks, &sizes(&t, &["repeat=1"])));
+    // pools: 100 thousand to 5 million numbers (0.8 to 40 MB of flags); `dealer`'s lists
+    // of pieces weigh most with pieces of one number.
+    let pools = [
+        "sequential",
+        "static",
+        "dealer",
+        "dynamic",
+        "worksteal",
+        "processes",
+    ];
+    let pl = [&["n=100000"][..], &["n=1000000"], &["n=5000000"]];
+    all.extend(cases("pools", &pools, &sizes(&pl, &["repeat=1"])));
+    let pc = [&["n=1000000", "chunk=1"][..]];
+    all.extend(cases("pools", &["dealer"], &sizes(&pc, &["repeat=1"])));
     all.extend(compares());
     all
 }
