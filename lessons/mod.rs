@@ -55,6 +55,7 @@ macro_rules! variant {
 pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
+pub mod montecarlo;
 pub mod particles;
 pub mod rng;
 
@@ -63,6 +64,7 @@ static ALL: &[&dyn Lesson] = &[
     &particles::LESSON,
     &fusion::LESSON,
     &idioms::LESSON,
+    &montecarlo::LESSON,
 ];
 
 /// Every lesson, in teaching order.

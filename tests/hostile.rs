@@ -29,6 +29,7 @@ fn lesson_bin(name: &str) -> &'static str {
         "particles" => env!("CARGO_BIN_EXE_particles"),
         "fusion" => env!("CARGO_BIN_EXE_fusion"),
         "idioms" => env!("CARGO_BIN_EXE_idioms"),
+        "montecarlo" => env!("CARGO_BIN_EXE_montecarlo"),
         other => panic!("no binary for lesson {other}: add it here"),
     }
 }
