@@ -658,3 +658,61 @@ fn check_and_the_tours_files_show_the_load_too() {
         "{section}"
     );
 }
+
+#[test]
+fn a_sweep_checks_and_times_every_value_and_refuses_bad_ones_first() {
+    use perflab::commands::sweep::{SweepOptions, parse_sweep, sweep_lesson};
+    let _one = serial();
+    let timing = Timing {
+        samples: 3,
+        budget: 1.0,
+        full: false,
+        long: false,
+    };
+    let values = ["100".to_string(), "1000".to_string()];
+    let s = sweep_lesson(&FAKE, "slow", "steps", &values, &[], &timing, &CLOCK).unwrap();
+    assert_eq!(s.points.len(), 2);
+    // slow: 100 µs a step of 1000 widgets, whatever the number of steps.
+    for p in &s.points {
+        assert!(p.row.matches_reference, "{p:?}");
+        assert!((p.cost() - 1e-7).abs() < 1e-15, "{}", p.cost());
+    }
+    assert_eq!(s.points[0].row.steps, 100);
+    assert!(
+        perflab::report::html::sweep_chart(&s)
+            .unwrap()
+            .contains("<svg")
+    );
+    let table = perflab::commands::sweep::markdown_table(&s);
+    assert!(
+        table.contains("| 1000 ") && table.contains("✓ 0.0e0"),
+        "{table}"
+    );
+    // Bad input: malformed, one value, a value out of range (before anything runs), the
+    // swept parameter given twice.
+    assert!(parse_sweep("steps").is_err() && parse_sweep("steps=5").is_err());
+    assert_eq!(
+        parse_sweep("steps=1,2").unwrap(),
+        ("steps".to_string(), vec!["1".to_string(), "2".to_string()])
+    );
+    let before = perflab::timing::Clock::now(&CLOCK);
+    let bad = ["100".to_string(), "-1".to_string()];
+    let e = sweep_lesson(&FAKE, "slow", "steps", &bad, &[], &timing, &CLOCK).unwrap_err();
+    assert!(format!("{e:#}").contains("steps = -1"), "{e:#}");
+    assert_eq!(
+        perflab::timing::Clock::now(&CLOCK),
+        before,
+        "a bad value ran first"
+    );
+    let twice = ["steps=5".to_string()];
+    let e = sweep_lesson(&FAKE, "slow", "steps", &values, &twice, &timing, &CLOCK).unwrap_err();
+    assert!(format!("{e}").contains("both set steps"), "{e}");
+    let options = SweepOptions {
+        variant: "fast".into(),
+        sweep: "steps=10,20".into(),
+        timing,
+        ..SweepOptions::default()
+    };
+    let printed = text(|out| perflab::commands::sweep::sweep(&FAKE, &options, &CLOCK, out));
+    assert!(printed.contains("fake fast across steps"), "{printed}");
+}

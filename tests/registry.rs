@@ -162,6 +162,21 @@ fn every_lesson_has_tutor_steps_and_an_exercise_that_fits_its_description() {
                     lesson.variant_index(variant).unwrap();
                     params
                 }
+                Action::Sweep {
+                    variant,
+                    param,
+                    values,
+                    params,
+                } => {
+                    // Every value sets up a problem the variant can run.
+                    for value in values {
+                        let mut owned: Vec<String> = params.iter().map(|s| s.to_string()).collect();
+                        owned.push(format!("{param}={value}"));
+                        let parsed = lesson.parse_params_for(&owned, variant).unwrap();
+                        lesson.prepare(&parsed).unwrap();
+                    }
+                    params
+                }
                 Action::Compare { variants, params } | Action::Memory { variants, params } => {
                     for v in variants {
                         lesson.variant_index(v).unwrap();

@@ -34,6 +34,8 @@ enum Command {
     Run(RunArgs),
     /// Every variant side by side: a table of times, rates, speedups and checks.
     Compare(CompareArgs),
+    /// One variant at several values of a parameter (e.g. a chunk size), each checked.
+    Sweep(SweepArgs),
     /// Time one variant like IPython's %timeit: automatic loop count, best of r.
     Timeit(TimeitArgs),
     /// Profile one variant: functions (cProfile), lines and memory (line_profiler,
@@ -99,6 +101,26 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_name = "V,V,…")]
     variants: Vec<String>,
     /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[command(flatten)]
+    timing: TimingArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+struct SweepArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
+    /// Variant to time.
+    #[arg(short, long)]
+    variant: String,
+    /// The parameter and its values, e.g. --sweep chunk=1,10,100.
+    #[arg(long, value_name = "KEY=V1,V2,…")]
+    sweep: String,
+    /// Override another parameter, e.g. --param samples=100000 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
     /// Output format.
@@ -270,6 +292,7 @@ options! {
     TimingArgs => commands::Timing { samples, budget, full, long }
     RunArgs => run::RunOptions { variant, snapshots, params, format, long }
     CompareArgs => compare::CompareOptions { variants, params, format; timing }
+    SweepArgs => commands::sweep::SweepOptions { variant, sweep, params, format; timing }
     TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format, long }
     ProfileArgs => profile::ProfileOptions {
         variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, valgrind, steps,
@@ -426,6 +449,7 @@ fn check_params(command: &Command) -> anyhow::Result<()> {
     let params = match command {
         Command::Run(a) => &a.params,
         Command::Compare(a) => &a.params,
+        Command::Sweep(a) => &a.params,
         Command::Timeit(a) => &a.params,
         Command::Profile(a) => &a.params,
         Command::Tutor(a) => &a.params,
@@ -442,6 +466,7 @@ fn names_exercise(command: &Command) -> Option<&str> {
     match command {
         Command::Run(a) if is(&a.variant) => Some(&a.lesson),
         Command::Timeit(a) if a.variant == EXERCISE => Some(&a.lesson),
+        Command::Sweep(a) if a.variant == EXERCISE => Some(&a.lesson),
         Command::Compare(a) if any(&a.variants) => Some(&a.lesson),
         Command::Profile(a) if is(&a.variant) || any(&a.diff) => Some(&a.lesson),
         Command::Asm(a) if a.variant == EXERCISE => Some(&a.lesson),
@@ -467,6 +492,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Run(a) => run::run(find(&a.lesson)?, &a.into(), &clock, out),
         Command::Compare(a) => compare::compare(find(&a.lesson)?, &a.into(), &clock, out),
         Command::Timeit(a) => run::time_it(find(&a.lesson)?, &a.into(), &clock, out),
+        Command::Sweep(a) => commands::sweep::sweep(find(&a.lesson)?, &a.into(), &clock, out),
         Command::Profile(a) => profile::command(find(&a.lesson)?, &a.into(), out),
         Command::Tour(a) => tour::tour(lessons::all(), &a.into(), &clock, out),
         Command::Tutor(a) => {

@@ -19,6 +19,7 @@ pub mod list;
 pub mod numbers;
 pub mod profile;
 pub mod run;
+pub mod sweep;
 pub mod tour;
 pub mod valgrind;
 

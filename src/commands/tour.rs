@@ -137,6 +137,57 @@ pub fn tour(
         sections.push(section);
     }
     bar.finish();
+    // Each sweep a lesson's tutor steps name: its table and its curve.
+    for lesson in lessons {
+        for step in lesson.steps() {
+            let crate::lesson::Action::Sweep {
+                variant,
+                param,
+                values,
+                params,
+            } = step.action
+            else {
+                continue;
+            };
+            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+            let s = crate::commands::sweep::sweep_lesson(
+                *lesson,
+                variant,
+                param,
+                &values,
+                &params,
+                &args.timing,
+                clock,
+            )
+            .with_context(|| format!("sweeping {} {variant} across {param}", lesson.name()))?;
+            crate::commands::sweep::print_sweep(&s, out)?;
+            writeln!(out)?;
+            let leaf = format!("{}/sweep-{variant}-{param}", lesson.name());
+            let md = format!(
+                "### {} {variant} across {param}\n\n{}\n\n{}\n",
+                lesson.name(),
+                crate::commands::sweep::markdown_table(&s),
+                crate::commands::sweep::notes(&s).join("  \n")
+            );
+            index.push_str(&md);
+            index.push('\n');
+            let files = [
+                (format!("{leaf}.md"), md),
+                (format!("{leaf}.json"), serde_json::to_string_pretty(&s)?),
+                (format!("{leaf}.svg"), crate::report::html::sweep_chart(&s)?),
+            ];
+            for (name, body) in files {
+                let path = stage.join(name);
+                crate::files::write_atomic(&path, body.as_bytes())?;
+                written.push(path);
+            }
+            sections.push(crate::report::html::sweep_section(
+                &s,
+                &format!("{leaf}.svg"),
+            ));
+        }
+    }
     let path = stage.join("index.html");
     crate::files::write_atomic(
         &path,

@@ -244,6 +244,18 @@ pub enum Action {
         /// Parameter overrides.
         params: &'static [&'static str],
     },
+    /// Times one variant at each of several values of one parameter, each checked
+    /// against the reference, as `cargo perflab sweep` does; the tour draws it as a curve.
+    Sweep {
+        /// The variant.
+        variant: &'static str,
+        /// The parameter swept.
+        param: &'static str,
+        /// Its values, in order (log-spaced for a chunk size).
+        values: &'static [&'static str],
+        /// Other parameter overrides.
+        params: &'static [&'static str],
+    },
     /// Shows how many instructions each variant's kernel has, and how many of them are
     /// packed SIMD, as `cargo perflab asm <lesson> --variant V --summary --callees` does.
     Asm {

@@ -99,6 +99,116 @@ pub fn bar_chart(
     Ok(svg)
 }
 
+/// A sweep's curve on log-log axes: the cost of a unit of work (nanoseconds) at each
+/// value of the parameter, points that failed the check marked grey.
+pub fn sweep_chart(s: &crate::commands::sweep::Sweep) -> Result<String> {
+    let points: Vec<(f64, f64, bool)> = s
+        .points
+        .iter()
+        .filter_map(|p| {
+            let x: f64 = p.value.parse().ok()?;
+            let y = p.cost() * 1e9;
+            (x > 0.0 && y.is_finite() && y > 0.0).then_some((x, y, p.row.as_expected()))
+        })
+        .collect();
+    let fold = |f: fn(f64, f64) -> f64, init: f64, pick: fn(&(f64, f64, bool)) -> f64| {
+        points.iter().map(pick).fold(init, f)
+    };
+    let (x0, x1) = (
+        fold(f64::min, f64::INFINITY, |p| p.0),
+        fold(f64::max, 0.0, |p| p.0),
+    );
+    let (y0, y1) = (
+        fold(f64::min, f64::INFINITY, |p| p.1),
+        fold(f64::max, 0.0, |p| p.1),
+    );
+    if points.len() < 2 {
+        return Err(Error::Profiler {
+            what: "draw a sweep",
+            message: format!("{} has fewer than two numeric points", s.param),
+        });
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
+        let draw = || -> std::result::Result<(), String> {
+            root.fill(&WHITE).map_err(|e| e.to_string())?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!(
+                        "{} {}: cost per {} against {} (log-log)",
+                        s.lesson,
+                        s.variant,
+                        s.unit.trim_end_matches('s'),
+                        s.param
+                    ),
+                    ("sans-serif", 18),
+                )
+                .margin(10)
+                .x_label_area_size(50)
+                .y_label_area_size(70)
+                .build_cartesian_2d(
+                    (x0 / 1.5..x1 * 1.5).log_scale(),
+                    (y0 / 2.0..y1 * 2.0).log_scale(),
+                )
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_desc(s.param.as_str())
+                .y_desc("ns")
+                .x_label_formatter(&|x| format_si(*x))
+                .y_label_formatter(&|y| format_si(*y))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            let blue = RGBColor(31, 119, 180);
+            chart
+                .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), blue))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(points.iter().map(|p| {
+                    let colour = if p.2 { blue } else { RGBColor(170, 170, 170) };
+                    Circle::new((p.0, p.1), 4, colour.filled())
+                }))
+                .map_err(|e| e.to_string())?;
+            root.present().map_err(|e| e.to_string())
+        };
+        draw().map_err(|message| Error::Profiler {
+            what: "draw a sweep",
+            message,
+        })?;
+    }
+    Ok(svg)
+}
+
+/// A sweep's part of the page: its table and its chart (`file`, relative to the page).
+pub fn sweep_section(s: &crate::commands::sweep::Sweep, file: &str) -> String {
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<section id=\"{id}\"><h3>{lesson}: {variant} across {param}</h3>",
+        id = escape(&format!("{}-sweep-{}-{}", s.lesson, s.variant, s.param)),
+        lesson = escape(s.lesson),
+        variant = escape(&s.variant),
+        param = escape(&s.param),
+    );
+    let _ = writeln!(
+        h,
+        "<pre>{}</pre>",
+        escape(&crate::commands::sweep::table(s))
+    );
+    for n in crate::commands::sweep::notes(s) {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&n));
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"charts\"><img src=\"{file}\" alt=\"cost of {variant} against {param}\" width=\"760\" height=\"360\"></div></section>",
+        file = escape(file),
+        variant = escape(&s.variant),
+        param = escape(&s.param),
+    );
+    h
+}
+
 /// One lesson's section of the page, and its two charts as `(file name, SVG)`.
 pub fn lesson_section(
     c: &Comparison,

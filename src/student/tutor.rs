@@ -181,6 +181,19 @@ pub fn tutor(
                 Action::Compare { variants, params } | Action::Memory { variants, params } => {
                     (params, variants.first().copied())
                 }
+                Action::Sweep {
+                    variant,
+                    param,
+                    values,
+                    params,
+                } => {
+                    for value in values {
+                        let mut at = with(params);
+                        at.push(format!("{param}={value}"));
+                        lesson.prepare(&lesson.parse_params_for(&at, variant)?)?;
+                    }
+                    continue;
+                }
                 Action::Read | Action::Asm { .. } => continue,
             };
             let parsed = match variant {
@@ -244,6 +257,33 @@ pub fn tutor(
                         wrapped(&line, out)?;
                     }
                 }
+            }
+            Action::Sweep {
+                variant,
+                param,
+                values,
+                params,
+            } => {
+                let options = crate::commands::sweep::SweepOptions {
+                    variant: variant.to_string(),
+                    sweep: format!("{param}={}", values.join(",")),
+                    params: with(params),
+                    format: Format::Text,
+                    timing: Timing {
+                        samples: 3,
+                        budget: 0.3,
+                        full: false,
+                        long: false,
+                    },
+                };
+                writeln!(
+                    out,
+                    "$ cargo perflab sweep {} --variant {variant} --sweep {} --samples 3 --budget 0.3 {}",
+                    lesson.name(),
+                    options.sweep,
+                    shown(&options.params)
+                )?;
+                crate::commands::sweep::sweep(lesson, &options, clock, out)?;
             }
             Action::Asm { variants } => {
                 for v in variants {
