@@ -231,6 +231,16 @@ fn all_cases() -> Vec<Case> {
         let t = format!("topic={topic}");
         all.extend(cases("idioms", variants, &sizes(&each, &["repeat=1", &t])));
     }
+    // montecarlo: no variant keeps its samples; `chunked` and `processes` hold every
+    // chunk's stream, so chunk = 1 sets the size: 3 to 32 MB of streams (twice that in
+    // `processes`' job lists).
+    let montecarlo = ["serial", "tasks", "messages", "chunked", "processes"];
+    let m = [
+        &["samples=100000"][..],
+        &["samples=300000"],
+        &["samples=1000000"],
+    ];
+    all.extend(cases("montecarlo", &montecarlo, &sizes(&m, &["chunk=1"])));
     all.extend(compares());
     all
 }
@@ -238,7 +248,7 @@ fn all_cases() -> Vec<Case> {
 /// `compare` as a whole (every variant measured and checked beside the reference, with
 /// what the engine keeps), once per lesson at a size where its runs set the peak.
 fn compares() -> Vec<Case> {
-    let at: [(&str, &[&str]); 7] = [
+    let at: [(&str, &[&str]); 8] = [
         ("diffusion", &["dx=0.03", "runtime=0.00045"]),
         ("particles", &["n=200000", "dt=1e-5"]),
         ("fusion", &["n=5000000", "repeat=1"]),
@@ -246,6 +256,7 @@ fn compares() -> Vec<Case> {
         ("idioms", &["n=10000000", "repeat=1", "topic=squares"]),
         ("idioms", &["n=5000000", "repeat=1", "topic=powers"]),
         ("idioms", &["keys=1000000", "repeat=1", "topic=counting"]),
+        ("montecarlo", &["samples=300000", "chunk=1"]),
     ];
     at.iter()
         .map(|(lesson, params)| {

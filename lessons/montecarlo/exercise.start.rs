@@ -28,10 +28,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub fn run(p: &MonteCarlo, out: &mut Vec<f64>, steps: usize) {
     for _ in 0..steps {
         let hits = AtomicU64::new(0);
-        for (mut rng, n) in p.streams() {
+        // Every chunk's points, in order, each drawn from its chunk's stream.
+        let mut points = p
+            .streams()
+            .flat_map(|(mut rng, n)| (0..n).map(move |_| draw(&mut rng)));
+        let mut left = p.samples;
+        while left > 0 {
+            // A scope per 1 024 samples, so that at most that many tasks wait at a time.
+            let batch = left.min(1024);
+            left -= batch;
             rayon::scope(|s| {
-                for _ in 0..n {
-                    let (x, y) = draw(&mut rng);
+                for (x, y) in points.by_ref().take(batch as usize) {
                     let hits = &hits;
                     // One task per sample.
                     s.spawn(move |_| {

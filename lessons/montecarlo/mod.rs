@@ -166,11 +166,6 @@ impl MonteCarlo {
     }
 }
 
-/// Bytes of one rayon job queued by a spawn in a scope: the boxed closure (a point and
-/// two references) with the allocator's overhead; its slot in the worker's deque (16
-/// bytes, in a buffer of a power of two slots) comes on top.
-const QUEUED_JOB: u64 = 48;
-
 impl Problem for MonteCarlo {
     /// The estimate of π, one value.
     type State = Vec<f64>;
@@ -217,17 +212,16 @@ impl Problem for MonteCarlo {
     /// - `chunked`: every chunk's stream (32 bytes) in a Vec before the tasks start;
     /// - `processes`: every chunk's stream state and length (40 bytes) in the workers'
     ///   job lists, and each list again as the bytes sent to its worker;
-    /// - `tasks` and the exercise as it starts: the jobs a chunk's scope queues before
-    ///   the workers run them. The drawing thread queues faster than another thread
-    ///   steals, so a whole chunk's jobs ([`QUEUED_JOB`] bytes each) and the deque's
-    ///   buffer for them: 6.8 MB measured at chunk = 10⁵, 6.9 MB estimated.
+    /// - `tasks` and the exercise as it starts: the jobs of one scope of 1 024 samples,
+    ///   48 bytes each, nothing that grows.
     fn memory(&self, variant: &str) -> Memory {
         let chunks = self.chunks();
         let run = match variant {
             "serial" | "messages" => 0,
+            "tasks" | crate::lesson::EXERCISE => 64 << 10,
             "chunked" => crate::lesson::block(32 * chunks),
             "processes" => 2 * crate::lesson::block(40 * chunks),
-            _ => QUEUED_JOB * self.chunk + 16 * self.chunk.next_power_of_two(),
+            _ => 0,
         };
         Memory {
             run,
@@ -270,6 +264,18 @@ pub const STEPS: &[Step] = &[
         text: "Give each task 100 000 samples (10 tasks for a million points): the per-task cost is paid 10 times instead of a million, and the tasks are still small enough that an idle core can steal one. The workers' busy times show how evenly the work spread.",
         action: Action::Compare {
             variants: &["serial", "chunked", "tasks"],
+            params: &[],
+        },
+    },
+    Step {
+        title: "The granularity sweep",
+        text: "Time `chunked` at chunk sizes from 1 sample per task to half the samples per task. On the left, a million tiny tasks: each pays for being made, queued, stolen and for setting up its own random stream (one jump, 256 generator steps), and the time per sample is dominated by that overhead. On the right, a few huge tasks: a core that finishes early has nothing left to steal, and 3 tasks on 2 cores leave one idle for a third of the run. The bottom of the U is wide: anything from a few thousand samples per task to a few tasks per core.",
+        action: Action::Sweep {
+            variant: "chunked",
+            param: "chunk",
+            values: &[
+                "1", "10", "100", "1000", "10000", "100000", "300000", "500000",
+            ],
             params: &[],
         },
     },

@@ -45,6 +45,9 @@ pub static ALL: &[Variant<MonteCarlo>] = &[
     ),
 ];
 
+/// Tasks `tasks` lets wait at a time: a scope per this many samples.
+const BATCH: u64 = 1024;
+
 /// The points of a channel that a worker may fall behind by.
 const CAPACITY: usize = 1024;
 
@@ -67,12 +70,19 @@ fn serial(p: &MonteCarlo, out: &mut Vec<f64>, steps: usize) {
 fn tasks(p: &MonteCarlo, out: &mut Vec<f64>, steps: usize) {
     for _ in 0..steps {
         let hits = AtomicU64::new(0);
-        for (mut rng, n) in p.streams() {
-            // One scope per chunk, so that at most a chunk's jobs wait in the queues.
+        // Every chunk's points, in order, each drawn from its chunk's stream.
+        let mut points = p
+            .streams()
+            .flat_map(|(mut rng, n)| (0..n).map(move |_| draw(&mut rng)));
+        let mut left = p.samples;
+        while left > 0 {
+            // A scope per BATCH samples, so that at most that many tasks wait at a time.
+            let batch = left.min(BATCH);
+            left -= batch;
             rayon::scope(|s| {
-                for _ in 0..n {
-                    let (x, y) = draw(&mut rng);
+                for (x, y) in points.by_ref().take(batch as usize) {
                     let hits = &hits;
+                    // One task per sample.
                     s.spawn(move |_| {
                         if inside(x, y) {
                             hits.fetch_add(1, Ordering::Relaxed);
