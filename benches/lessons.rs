@@ -22,6 +22,10 @@ use std::time::Duration;
 const BUDGET: f64 = 0.1;
 
 fn lessons(c: &mut Criterion) {
+    // A variant that starts worker processes (montecarlo's `processes`) starts this bench
+    // binary again: there procspawn runs the worker's function here and exits, before any
+    // benchmark.
+    procspawn::init();
     let clock = RealClock::default();
     for lesson in perflab::lessons::all() {
         let mut group = c.benchmark_group(lesson.name());
