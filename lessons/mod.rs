@@ -55,6 +55,7 @@ macro_rules! variant {
 pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
+pub mod montecarlo;
 pub mod particles;
 pub mod pools;
 pub mod rng;
@@ -65,8 +66,9 @@ static ALL: &[&dyn Lesson] = &[
     &particles::LESSON,
     &fusion::LESSON,
     &idioms::LESSON,
-    &tasks::LESSON,
+    &montecarlo::LESSON,
     &pools::LESSON,
+    &tasks::LESSON,
 ];
 
 /// Every lesson, in teaching order.

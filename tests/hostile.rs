@@ -31,6 +31,7 @@ fn lesson_bin(name: &str) -> &'static str {
         "idioms" => env!("CARGO_BIN_EXE_idioms"),
         "tasks" => env!("CARGO_BIN_EXE_tasks"),
         "pools" => env!("CARGO_BIN_EXE_pools"),
+        "montecarlo" => env!("CARGO_BIN_EXE_montecarlo"),
         other => panic!("no binary for lesson {other}: add it here"),
     }
 }

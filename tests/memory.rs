@@ -254,6 +254,16 @@ fn all_cases() -> Vec<Case> {
     all.extend(cases("pools", &pools, &sizes(&pl, &["repeat=1"])));
     let pc = [&["n=1000000", "chunk=1"][..]];
     all.extend(cases("pools", &["dealer"], &sizes(&pc, &["repeat=1"])));
+    // montecarlo: no variant keeps its samples; `chunked` and `processes` hold every
+    // chunk's stream, so chunk = 1 sets the size: 3 to 32 MB of streams (twice that in
+    // `processes`' job lists).
+    let montecarlo = ["serial", "tasks", "messages", "chunked", "processes"];
+    let m = [
+        &["samples=100000"][..],
+        &["samples=300000"],
+        &["samples=1000000"],
+    ];
+    all.extend(cases("montecarlo", &montecarlo, &sizes(&m, &["chunk=1"])));
     all.extend(compares());
     all
 }
@@ -261,7 +271,7 @@ fn all_cases() -> Vec<Case> {
 /// `compare` as a whole (every variant measured and checked beside the reference, with
 /// what the engine keeps), once per lesson at a size where its runs set the peak.
 fn compares() -> Vec<Case> {
-    let at: [(&str, &[&str]); 8] = [
+    let at: [(&str, &[&str]); 9] = [
         ("diffusion", &["dx=0.03", "runtime=0.00045"]),
         ("particles", &["n=200000", "dt=1e-5"]),
         ("fusion", &["n=5000000", "repeat=1"]),
@@ -270,6 +280,7 @@ fn compares() -> Vec<Case> {
         ("idioms", &["n=5000000", "repeat=1", "topic=powers"]),
         ("idioms", &["keys=1000000", "repeat=1", "topic=counting"]),
         ("tasks", &["n=1024", "tile=64", "repeat=1"]),
+        ("montecarlo", &["samples=300000", "chunk=1"]),
     ];
     at.iter()
         .map(|(lesson, params)| {
