@@ -6,12 +6,13 @@
 use crate::commands::{Format, Timing, shown};
 use crate::lesson::Lesson;
 use crate::measure::memory::Runs;
-use crate::measure::{Entry, Plan, Row, Steps, measure};
+use crate::measure::{Entry, Plan, Steps, measure};
+use crate::timing::Clock;
 use crate::timing::load::Load;
-use crate::timing::{Clock, format_seconds, format_seconds_pm, format_si, sig4};
 use std::io::Write;
-use tabled::builder::Builder;
-use tabled::settings::Style;
+
+pub use crate::measure::sweep::{Point, Sweep};
+pub use crate::report::sweep::{markdown_table, notes, table};
 
 /// What `sweep` measures.
 #[derive(Debug, Clone, Default)]
@@ -27,56 +28,6 @@ pub struct SweepOptions {
     pub format: Format,
     /// How long and how often each point runs.
     pub timing: Timing,
-}
-
-/// One point of a sweep: the parameter's value and the variant's measurement there.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Point {
-    /// The value, as given.
-    pub value: String,
-    /// The measurement, checked against the reference at this value.
-    pub row: Row,
-}
-
-/// A variant measured across the values of one parameter.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Sweep {
-    /// Lesson name.
-    pub lesson: &'static str,
-    /// The variant.
-    pub variant: String,
-    /// The parameter swept.
-    pub param: String,
-    /// The other parameters, as given.
-    pub params: Vec<String>,
-    /// Unit of work, plural.
-    pub unit: &'static str,
-    /// The reference every point is checked against.
-    pub reference: &'static str,
-    /// The points, in the order given.
-    pub points: Vec<Point>,
-    /// What other processes used during the whole sweep, where it could be read.
-    pub load: Option<Load>,
-}
-
-impl Point {
-    /// Seconds per unit of work (the median time where there are no units): what the
-    /// points are compared by, since a point may run fewer steps than another.
-    pub fn cost(&self) -> f64 {
-        self.row
-            .units_per_second
-            .map_or(self.row.seconds, |u| 1.0 / u)
-    }
-}
-
-impl Sweep {
-    /// The point that did a unit of work in the shortest time.
-    pub fn fastest(&self) -> Option<&Point> {
-        self.points
-            .iter()
-            .filter(|p| p.cost().is_finite())
-            .min_by(|a, b| a.cost().total_cmp(&b.cost()))
-    }
 }
 
 /// Splits `key=v1,v2,…` into the key and its values.
@@ -220,85 +171,4 @@ pub fn print_sweep(s: &Sweep, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{n}")?;
     }
     Ok(())
-}
-
-/// The sweep's table for the terminal: one row a value.
-pub fn table(s: &Sweep) -> String {
-    render(s, false)
-}
-
-/// The sweep's table in Markdown.
-pub fn markdown_table(s: &Sweep) -> String {
-    render(s, true)
-}
-
-fn render(s: &Sweep, markdown: bool) -> String {
-    let best = s.fastest().map(|p| p.cost());
-    let mut b = Builder::default();
-    b.push_record([
-        s.param.clone(),
-        "time (median ± MAD)".into(),
-        format!("{}/s", s.unit),
-        "CPU time".into(),
-        "workers' imbalance".into(),
-        "cost × the fastest".into(),
-        format!("matches {}", s.reference),
-    ]);
-    for p in &s.points {
-        let r = &p.row;
-        b.push_record([
-            p.value.clone(),
-            format_seconds_pm(r.seconds, r.spread),
-            r.units_per_second.map_or("—".into(), format_si),
-            r.cpu_seconds.map_or("—".into(), |c| {
-                format!("{} = {:.1} cores", format_seconds(c), c / r.seconds)
-            }),
-            crate::timing::busy::imbalance(&r.busy)
-                .map_or("—".into(), |i| format!("{:.0} %", 100.0 * i)),
-            best.map_or("—".into(), |b| sig4(p.cost() / b)),
-            match (r.matches_reference, &r.expected_wrong) {
-                (true, _) => format!("✓ {:.1e}", r.rel_error),
-                (false, Some(_)) => format!("✗ {:.1e} (expected)", r.rel_error),
-                (false, None) => format!("✗ {:.1e}", r.rel_error),
-            },
-        ]);
-    }
-    let mut t = b.build();
-    match markdown {
-        true => t.with(Style::markdown()),
-        false => t.with(Style::rounded()),
-    };
-    t.to_string()
-}
-
-/// The notes under a sweep's table: the fastest value, reduced runs, the load.
-pub fn notes(s: &Sweep) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(p) = s.fastest() {
-        let worst = s
-            .points
-            .iter()
-            .map(|q| q.cost() / p.cost())
-            .filter(|r| r.is_finite())
-            .fold(1.0, f64::max);
-        notes.push(format!(
-            "fastest at {} = {} ({} a run); the slowest point's cost per {} was {}× that.",
-            s.param,
-            p.value,
-            format_seconds(p.row.seconds),
-            s.unit.trim_end_matches('s'),
-            sig4(worst)
-        ));
-    }
-    if s.points.iter().any(|p| !p.row.full_run) {
-        notes.push(
-            "some points ran fewer steps than a full run to keep the sweep short; compare their rates."
-                .to_string(),
-        );
-    }
-    if let Some(l) = &s.load {
-        notes.push(l.line());
-        notes.extend(l.warning());
-    }
-    notes
 }

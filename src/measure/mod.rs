@@ -10,6 +10,7 @@
 pub mod grade;
 pub mod memory;
 pub mod progress;
+pub mod sweep;
 
 use crate::error::Result;
 use crate::lesson::params::Params;

@@ -101,7 +101,7 @@ pub fn bar_chart(
 
 /// A sweep's curve on log-log axes: the cost of a unit of work (nanoseconds) at each
 /// value of the parameter, points that failed the check marked grey.
-pub fn sweep_chart(s: &crate::commands::sweep::Sweep) -> Result<String> {
+pub fn sweep_chart(s: &crate::measure::sweep::Sweep) -> Result<String> {
     let points: Vec<(f64, f64, bool)> = s
         .points
         .iter()
@@ -181,7 +181,7 @@ pub fn sweep_chart(s: &crate::commands::sweep::Sweep) -> Result<String> {
 }
 
 /// A sweep's part of the page: its table and its chart (`file`, relative to the page).
-pub fn sweep_section(s: &crate::commands::sweep::Sweep, file: &str) -> String {
+pub fn sweep_section(s: &crate::measure::sweep::Sweep, file: &str) -> String {
     let mut h = String::new();
     let _ = writeln!(
         h,
@@ -191,12 +191,8 @@ pub fn sweep_section(s: &crate::commands::sweep::Sweep, file: &str) -> String {
         variant = escape(&s.variant),
         param = escape(&s.param),
     );
-    let _ = writeln!(
-        h,
-        "<pre>{}</pre>",
-        escape(&crate::commands::sweep::table(s))
-    );
-    for n in crate::commands::sweep::notes(s) {
+    let _ = writeln!(h, "<pre>{}</pre>", escape(&crate::report::sweep::table(s)));
+    for n in crate::report::sweep::notes(s) {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&n));
     }
     let _ = writeln!(

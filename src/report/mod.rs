@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod snapshot;
+pub mod sweep;
 
 use crate::inspect::machine::Machine;
 use crate::inspect::roofline::Roofline;
