@@ -110,6 +110,8 @@ fn run_watched(
             samples: vec![outcome.seconds],
             values: outcome.values,
             load,
+            cpu: vec![outcome.cpu],
+            busy: outcome.busy,
         },
         written,
     ))

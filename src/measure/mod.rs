@@ -50,6 +50,10 @@ pub struct Given {
     pub values: Vec<f64>,
     /// What other processes used while they ran, where it could be read.
     pub load: Option<Load>,
+    /// CPU seconds of each run, where they were read (see [`crate::lesson::Outcome`]).
+    pub cpu: Vec<Option<f64>>,
+    /// Each worker's busy seconds in the last run, where the kernel reports them.
+    pub busy: Vec<f64>,
 }
 
 impl Entry {
@@ -355,8 +359,19 @@ pub fn measure(
         .map(|e| e.given.as_ref().and_then(|g| g.load))
         .collect();
     // CPU seconds and workers' busy seconds of each timed run, beside its time.
-    let mut cpus: Vec<Vec<Option<f64>>> = vec![Vec::new(); plan.entries.len()];
-    let mut busies: Vec<Vec<Vec<f64>>> = vec![Vec::new(); plan.entries.len()];
+    let mut cpus: Vec<Vec<Option<f64>>> = plan
+        .entries
+        .iter()
+        .map(|e| e.given.as_ref().map(|g| g.cpu.clone()).unwrap_or_default())
+        .collect();
+    let mut busies: Vec<Vec<Vec<f64>>> = plan
+        .entries
+        .iter()
+        .map(|e| match &e.given {
+            Some(g) => vec![g.busy.clone(); g.samples.len()],
+            None => Vec::new(),
+        })
+        .collect();
     let mut times: Vec<Vec<f64>> = plan
         .entries
         .iter()
@@ -411,6 +426,7 @@ pub fn measure(
                 _ => None,
             };
             let (checksum, rel_error, exact_error, peak_bytes, expected_wrong) = checks[i].clone();
+            // Every run's CPU time, or none: a median of some would mislead.
             let cpu: Option<Vec<f64>> = cpus[i].iter().copied().collect();
             Row {
                 variant: info.name,
@@ -514,6 +530,8 @@ pub fn timeit(
                 samples: per_loop,
                 values,
                 load: Load::since(start, clock),
+                cpu: Vec::new(),
+                busy: Vec::new(),
             },
         )),
     }
