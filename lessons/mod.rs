@@ -57,12 +57,14 @@ pub mod fusion;
 pub mod idioms;
 pub mod particles;
 pub mod rng;
+pub mod sharing;
 
 static ALL: &[&dyn Lesson] = &[
     &diffusion::LESSON,
     &particles::LESSON,
     &fusion::LESSON,
     &idioms::LESSON,
+    &sharing::LESSON,
 ];
 
 /// Every lesson, in teaching order.
