@@ -12,7 +12,7 @@
 //! profiles each benchmark for 5 s instead of timing it and writes
 //! `target/criterion/<group>/<bench>/profile/flamegraph.svg`.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use perflab::measure::calibrate;
 use perflab::timing::RealClock;
 use pprof::criterion::{Output, PProfProfiler};
@@ -76,4 +76,11 @@ criterion_group! {
     config = config();
     targets = lessons
 }
-criterion_main!(benches);
+// criterion_main!, with procspawn::init first: the sharing lesson's `procs` variants start
+// worker processes, which run this bench binary again and must be caught there before
+// criterion starts.
+fn main() {
+    procspawn::init();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
