@@ -29,6 +29,7 @@ fn lesson_bin(name: &str) -> &'static str {
         "particles" => env!("CARGO_BIN_EXE_particles"),
         "fusion" => env!("CARGO_BIN_EXE_fusion"),
         "idioms" => env!("CARGO_BIN_EXE_idioms"),
+        "sharing" => env!("CARGO_BIN_EXE_sharing"),
         other => panic!("no binary for lesson {other}: add it here"),
     }
 }

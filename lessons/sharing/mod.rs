@@ -236,7 +236,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Correct, and the price of it",
-        text: "A Mutex per increment is correct and slow: each increment takes the lock and gives it back, and while one thread holds it the other waits. fetch_add needs no lock, but the count's cache line still travels between the cores on every increment. `local` counts in a register and touches the shared total once per thread: same answer, a fraction of the time. Look at the CPU time column too: a waiting thread can burn a core.",
+        text: "A Mutex per increment is correct and slow: each increment takes the lock and gives it back, and while one thread holds it the other waits. fetch_add needs no lock, but the count's cache line still travels between the cores on every increment. `local` counts in a register and touches the shared total once per thread: same answer, a fraction of the time. The CPU time column says how many cores the run really had: the threads race only when they run at the same moment.",
         action: Action::Compare {
             variants: &["mutex", "atomic", "local"],
             params: &[],
