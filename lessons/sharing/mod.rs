@@ -244,7 +244,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "False sharing",
-        text: "Give each thread its own counter and nothing is shared, in the program. In the hardware, memory moves in 64-byte cache lines: two counters side by side in one array sit in one line, and a write by one core takes the line away from the other. `adjacent` suffers that; `padded` puts each counter on a line of its own (CachePadded) and runs as if alone.",
+        text: "Give each thread its own counter and nothing is shared, in the program. In the hardware, memory moves in 64-byte cache lines: two counters side by side in one array sit in one line, and a write by one core takes the line away from the other. `adjacent` suffers that; `padded` puts each counter on a line of its own (CachePadded), so no line is written by two cores. The difference shows only while both threads run at the same moment: check the CPU time column.",
         action: Action::Compare {
             variants: &["adjacent", "padded", "local"],
             params: &[],
