@@ -59,6 +59,7 @@ pub mod montecarlo;
 pub mod particles;
 pub mod pools;
 pub mod rng;
+pub mod sharing;
 pub mod tasks;
 
 static ALL: &[&dyn Lesson] = &[
@@ -66,6 +67,7 @@ static ALL: &[&dyn Lesson] = &[
     &particles::LESSON,
     &fusion::LESSON,
     &idioms::LESSON,
+    &sharing::LESSON,
     &montecarlo::LESSON,
     &pools::LESSON,
     &tasks::LESSON,

@@ -32,6 +32,7 @@ fn lesson_bin(name: &str) -> &'static str {
         "tasks" => env!("CARGO_BIN_EXE_tasks"),
         "pools" => env!("CARGO_BIN_EXE_pools"),
         "montecarlo" => env!("CARGO_BIN_EXE_montecarlo"),
+        "sharing" => env!("CARGO_BIN_EXE_sharing"),
         other => panic!("no binary for lesson {other}: add it here"),
     }
 }

@@ -264,6 +264,25 @@ fn all_cases() -> Vec<Case> {
         &["samples=1000000"],
     ];
     all.extend(cases("montecarlo", &montecarlo, &sizes(&m, &["chunk=1"])));
+    // sharing: one count; what grows is the workers, 2 to 64 threads (or processes,
+    // whose own memory is theirs: here, a thread waiting for each), a few MB in all.
+    let sharing = [
+        "serial",
+        "racy",
+        "mutex",
+        "atomic",
+        "adjacent",
+        "padded",
+        "local",
+        "procs-racy",
+        "procs",
+    ];
+    let sh = [&["threads=2"][..], &["threads=16"], &["threads=64"]];
+    all.extend(cases(
+        "sharing",
+        &sharing,
+        &sizes(&sh, &["increments=1000", "repeat=1"]),
+    ));
     all.extend(compares());
     all
 }
@@ -271,7 +290,7 @@ fn all_cases() -> Vec<Case> {
 /// `compare` as a whole (every variant measured and checked beside the reference, with
 /// what the engine keeps), once per lesson at a size where its runs set the peak.
 fn compares() -> Vec<Case> {
-    let at: [(&str, &[&str]); 9] = [
+    let at: [(&str, &[&str]); 10] = [
         ("diffusion", &["dx=0.03", "runtime=0.00045"]),
         ("particles", &["n=200000", "dt=1e-5"]),
         ("fusion", &["n=5000000", "repeat=1"]),
@@ -281,6 +300,7 @@ fn compares() -> Vec<Case> {
         ("idioms", &["keys=1000000", "repeat=1", "topic=counting"]),
         ("tasks", &["n=1024", "tile=64", "repeat=1"]),
         ("montecarlo", &["samples=300000", "chunk=1"]),
+        ("sharing", &["threads=64", "increments=1000", "repeat=1"]),
     ];
     at.iter()
         .map(|(lesson, params)| {
