@@ -50,6 +50,7 @@ const TEXT: &[&str] = &[
     "out",
     "snapshots",
     "sweep",
+    "chart",
 ];
 
 /// One hostile command line and what its error must name.
@@ -351,7 +352,7 @@ fn generate() -> Vec<Case> {
             .is_some();
         for path in ["/dev/null/x", "/proc/perflab-hostile/x"] {
             for sub in &subs {
-                for long in ["out", "snapshots"] {
+                for long in ["out", "snapshots", "chart"] {
                     let takes = sub.get_arguments().any(|a| a.get_long() == Some(long));
                     if !takes || (long == "snapshots" && !frames) {
                         continue;

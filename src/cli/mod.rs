@@ -126,6 +126,9 @@ struct SweepArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Also draw the curve as an SVG chart in this file.
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
     #[command(flatten)]
     timing: TimingArgs,
 }
@@ -292,7 +295,7 @@ options! {
     TimingArgs => commands::Timing { samples, budget, full, long }
     RunArgs => run::RunOptions { variant, snapshots, params, format, long }
     CompareArgs => compare::CompareOptions { variants, params, format; timing }
-    SweepArgs => commands::sweep::SweepOptions { variant, sweep, params, format; timing }
+    SweepArgs => commands::sweep::SweepOptions { variant, sweep, params, format, chart; timing }
     TimeitArgs => run::TimeitOptions { variant, repeat, number, params, format, long }
     ProfileArgs => profile::ProfileOptions {
         variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, valgrind, steps,

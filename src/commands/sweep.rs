@@ -28,6 +28,9 @@ pub struct SweepOptions {
     pub format: Format,
     /// How long and how often each point runs.
     pub timing: Timing,
+    /// Where to draw the curve as an SVG chart, if anywhere (its folder is checked before
+    /// anything runs).
+    pub chart: Option<std::path::PathBuf>,
 }
 
 /// Splits `key=v1,v2,…` into the key and its values.
@@ -139,6 +142,10 @@ pub fn swept(
 ) -> anyhow::Result<Sweep> {
     // The other parameters first: a bad one is named whatever the sweep says.
     lesson.parse_params_for(&args.params, &args.variant)?;
+    if let Some(chart) = &args.chart {
+        let dir = chart.parent().filter(|d| !d.as_os_str().is_empty());
+        crate::files::check_folder(dir.unwrap_or(std::path::Path::new(".")))?;
+    }
     let sweep = args.sweep.as_deref().ok_or_else(|| {
         anyhow::anyhow!("sweep needs --sweep KEY=V1,V2,… (a parameter and the values to time)")
     })?;
@@ -155,6 +162,13 @@ pub fn swept(
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?,
         Format::Text => print_sweep(&s, out)?,
+    }
+    if let Some(chart) = &args.chart {
+        let svg = crate::report::html::sweep_chart(&s)?;
+        crate::files::write_atomic(chart, svg.as_bytes())?;
+        if args.format == Format::Text {
+            writeln!(out, "wrote {}", crate::files::shown(chart))?;
+        }
     }
     Ok(s)
 }

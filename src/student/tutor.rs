@@ -275,6 +275,7 @@ pub fn tutor(
                         full: false,
                         long: false,
                     },
+                    chart: None,
                 };
                 writeln!(
                     out,
