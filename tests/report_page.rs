@@ -72,7 +72,14 @@ fn tour_page_renders_tables_and_charts_without_errors() {
                 .collect(),
         })
         .collect();
-    let images = 2 * sections.len();
+    // And one per sweep that a lesson's tutor steps name.
+    let sweeps = perflab::lessons::all()
+        .iter()
+        .flat_map(|l| l.steps())
+        .filter(|s| matches!(s.action, perflab::lesson::Action::Sweep { .. }))
+        .count();
+    assert!(sweeps >= 2, "the montecarlo and pools sweeps: {sweeps}");
+    let images = 2 * sections.len() + sweeps;
     assert!(
         body.contains(&format!("data-images=\"{images}/{images}\"")),
         "not every chart decoded: <body{body}>"
