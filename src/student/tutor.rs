@@ -169,6 +169,13 @@ pub fn tutor(
             .chain(args.params.iter().cloned())
             .collect()
     };
+    // `params` less any that sets `key`.
+    let without = |params: Vec<String>, key: &str| -> Vec<String> {
+        params
+            .into_iter()
+            .filter(|p| p.split_once('=').is_none_or(|(k, _)| k.trim() != key))
+            .collect()
+    };
     // With the user's values, each step's problem must be one its lesson can set up: check
     // them all now, so that a value only some step cannot take fails before any step runs.
     if !args.params.is_empty() {
@@ -188,7 +195,7 @@ pub fn tutor(
                     params,
                 } => {
                     for value in values {
-                        let mut at = with(params);
+                        let mut at = without(with(params), param);
                         at.push(format!("{param}={value}"));
                         lesson.prepare(&lesson.parse_params_for(&at, variant)?)?;
                     }
@@ -267,7 +274,8 @@ pub fn tutor(
                 let options = crate::commands::sweep::SweepOptions {
                     variant: variant.to_string(),
                     sweep: Some(format!("{param}={}", values.join(","))),
-                    params: with(params),
+                    // The sweep sets its own parameter, whatever else was given.
+                    params: without(with(params), param),
                     format: Format::Text,
                     timing: Timing {
                         samples: 3,
