@@ -144,7 +144,8 @@ pub fn swept(
     lesson.parse_params_for(&args.params, &args.variant)?;
     if let Some(chart) = &args.chart {
         let dir = chart.parent().filter(|d| !d.as_os_str().is_empty());
-        crate::files::check_folder(dir.unwrap_or(std::path::Path::new(".")))?;
+        crate::files::check_folder(dir.unwrap_or(std::path::Path::new(".")))
+            .map_err(|e| anyhow::anyhow!("cannot write the chart {}: {e}", chart.display()))?;
     }
     let sweep = args.sweep.as_deref().ok_or_else(|| {
         anyhow::anyhow!("sweep needs --sweep KEY=V1,V2,… (a parameter and the values to time)")
