@@ -231,16 +231,16 @@ fn all_cases() -> Vec<Case> {
         let t = format!("topic={topic}");
         all.extend(cases("idioms", variants, &sizes(&each, &["repeat=1", &t])));
     }
-    // tasks: D = L·(L·B) on 256², 1024², 1536² (24 bytes a value besides the 16 of L
-    // and B: 2.6, 42, 94 MB in all); the product's time grows as n³, so no larger.
+    // tasks: D = L·(L·B) on 256², 512², 1024² (24 bytes a value besides the 16 of L
+    // and B: 2.6, 10, 42 MB in all); the product's time grows as n³, so no larger.
     let tasks = ["serial", "static", "waves", "graph"];
     let t = [
         &["n=256", "tile=32"][..],
-        &["n=1024", "tile=64"],
-        &["n=1536", "tile=128"],
+        &["n=512", "tile=64"],
+        &["n=1024", "tile=128"],
     ];
     all.extend(cases("tasks", &tasks, &sizes(&t, &["repeat=1"])));
-    // pools: 100 thousand to 5 million numbers (0.8 to 40 MB of flags); `dealer`'s lists
+    // pools: 100 thousand to 2 million numbers (0.8 to 16 MB of flags); `dealer`'s lists
     // of pieces weigh most with pieces of one number.
     let pools = [
         "sequential",
@@ -250,7 +250,7 @@ fn all_cases() -> Vec<Case> {
         "worksteal",
         "processes",
     ];
-    let pl = [&["n=100000"][..], &["n=1000000"], &["n=5000000"]];
+    let pl = [&["n=100000"][..], &["n=1000000"], &["n=2000000"]];
     all.extend(cases("pools", &pools, &sizes(&pl, &["repeat=1"])));
     let pc = [&["n=1000000", "chunk=1"][..]];
     all.extend(cases("pools", &["dealer"], &sizes(&pc, &["repeat=1"])));

@@ -199,8 +199,3 @@ fn bad_parameters_are_one_line_and_exit_2() {
         assert!(err.starts_with("error: invalid "), "{bad:?}: {err}");
     }
 }
-
-#[test]
-fn a_data_race_on_a_plain_integer_does_not_compile() {
-    trybuild::TestCases::new().compile_fail("tests/ui/sharing_*.rs");
-}
