@@ -254,7 +254,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "A task per sample",
-        text: "Now the naive parallel version: one rayon task per point, and, separately, one channel message per point to worker threads. Each task or message costs a heap allocation, a queue operation and a wake-up or a steal: far more than the sample it carries. Watch the CPU time column: both cores are kept busy doing bookkeeping.",
+        text: "Now the naive parallel version: one rayon task per point, and, separately, one channel message per point to worker threads. Each task or message costs a heap allocation, a queue operation and a wake-up or a steal: far more than the sample it carries. Watch the CPU time column beside the time: it says how many cores the bookkeeping kept busy in this run.",
         action: Action::Compare {
             variants: &["serial", "tasks", "messages"],
             params: &["samples=200000"],

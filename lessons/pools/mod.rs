@@ -217,7 +217,7 @@ impl Problem for Pools {
 pub const STEPS: &[Step] = &[
     Step {
         title: "Equal shares, unequal work",
-        text: "Each number is tested by dividing it by 2 and the odd numbers up to its square root, so a large prime costs far more than a small one. Cutting 1 … n into one contiguous block per thread gives every thread as many numbers, but the last block holds the most expensive ones. Watch the workers line under the table: the busy times of the threads differ, and the run lasts as long as the busiest.",
+        text: "Each number is tested by dividing it by 2 and the odd numbers up to its square root, so a large prime costs far more than a small one. Cutting 1 … n into one contiguous block per thread gives every thread as many numbers, but the last block holds the most expensive ones. Watch the workers line under the table: it gives each thread's busy time in this run, and a run lasts as long as its busiest thread.",
         action: Action::Compare {
             variants: &["sequential", "static"],
             params: &[],
@@ -225,7 +225,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Deal, queue or steal",
-        text: "Three cures. Deal the pieces round-robin like cards (`dealer`), so each thread gets small and large numbers alike; keep a queue of pieces that idle threads take from (`dynamic`, what a Pool's chunksize sets); or let rayon split the range and have idle threads steal half of a busy thread's rest (`worksteal`). All three bring the busy times together.",
+        text: "Three cures. Deal the pieces round-robin like cards (`dealer`), so each thread gets small and large numbers alike; keep a queue of pieces that idle threads take from (`dynamic`, what a Pool's chunksize sets); or let rayon split the range and have idle threads steal half of a busy thread's rest (`worksteal`). Compare their workers lines with `static`'s: the imbalance figure says how far each brought the busy times together in this run.",
         action: Action::Compare {
             variants: &["static", "dealer", "dynamic", "worksteal"],
             params: &[],
