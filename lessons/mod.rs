@@ -56,6 +56,7 @@ pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
 pub mod montecarlo;
+pub mod mpi;
 pub mod particles;
 pub mod pools;
 pub mod rng;
@@ -71,6 +72,7 @@ static ALL: &[&dyn Lesson] = &[
     &montecarlo::LESSON,
     &pools::LESSON,
     &tasks::LESSON,
+    &mpi::LESSON,
 ];
 
 /// Every lesson, in teaching order.

@@ -112,6 +112,7 @@ fn run_watched(
             load,
             cpu: vec![outcome.cpu],
             busy: outcome.busy,
+            split: outcome.split,
         },
         written,
     ))
@@ -273,6 +274,9 @@ pub fn run(
         )?;
     }
     if let Some(line) = report::workers_line(r) {
+        writeln!(out, "  {line}")?;
+    }
+    if let Some(line) = report::split_line(r) {
         writeln!(out, "  {line}")?;
     }
     if let Some(e) = r.exact_error {

@@ -120,6 +120,20 @@ pub enum Error {
         /// The encoder's reason.
         message: String,
     },
+    /// A tool the lesson needs is not installed, with what installs it.
+    #[error("{what} needs {tool}, which is not installed here: {install}")]
+    Missing {
+        /// What needs it ("the mpi lesson").
+        what: String,
+        /// The tool ("Open MPI's mpirun").
+        tool: &'static str,
+        /// How to install it.
+        install: &'static str,
+    },
+    /// Work run in other processes (MPI ranks under `mpirun`) failed, ran past its time
+    /// limit or could not start: the message says which, in one line.
+    #[error("{0}")]
+    Remote(String),
     /// A profiler could not start or finish.
     #[error("cannot {what}: {message}")]
     Profiler {

@@ -103,6 +103,39 @@ pub trait Problem: Send + Sync + Sized + 'static {
     /// The parameter that sets the size of these runs, and the bound on it at which they
     /// would need `scale` (below 1) times the memory they need now, e.g. `dx ≥ 0.0021`.
     fn resize(&self, scale: f64) -> Resize;
+    /// For a lesson whose kernels run the work in other processes that time themselves
+    /// (MPI ranks under `mpirun`), read after each kernel call: how the launch went, and
+    /// what the processes measured. An error ends the run with that error; `Some` replaces
+    /// the wall time of the call, which includes starting the processes, by the time the
+    /// processes measured for the work itself. `None` (the default): the kernel ran here.
+    fn remote(&self, _state: &mut Self::State) -> Result<Option<Remote>> {
+        Ok(None)
+    }
+}
+
+/// What the processes of a run outside this one reported: see [`Problem::remote`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Remote {
+    /// Seconds the work took by the processes' own clocks, from a common start to the
+    /// last one's end; starting and stopping the processes is not in it.
+    pub seconds: f64,
+    /// Each process's time, in rank order.
+    pub split: Vec<Split>,
+    /// CPU seconds the processes used over that time, all together, where they read it.
+    pub cpu: Option<f64>,
+}
+
+/// One process's time in a distributed run: computing, communicating (sending,
+/// receiving, and waiting inside those calls for a partner), and waiting at the end for
+/// the slowest process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Split {
+    /// Seconds in the process's own arithmetic.
+    pub compute: f64,
+    /// Seconds in message calls, including waits there for a partner.
+    pub communicate: f64,
+    /// Seconds waiting for the others at the end of the run.
+    pub wait: f64,
 }
 
 /// The memory of one run of a variant, as its lesson estimates it from the parameters:
@@ -431,6 +464,9 @@ pub struct Outcome {
     /// during the run, in the order the workers first reported; empty where the kernel
     /// reports none.
     pub busy: Vec<f64>,
+    /// Each process's compute, communication and waiting, for a run made by processes
+    /// that report them ([`Problem::remote`]); empty otherwise.
+    pub split: Vec<Split>,
 }
 
 impl Outcome {
@@ -868,13 +904,16 @@ impl<P: Problem> Prepared for Ready<P> {
         let p = &self.problem;
         let mut state = p.initial();
         let mut seconds = 0.0;
+        let mut split = Vec::new();
+        let mut remote_cpu: Option<f64> = None;
         crate::timing::busy::take();
         let cpu_before = clock.process_cpu();
         match watch {
             None => {
                 let start = clock.now();
                 kernel(p, &mut state, steps);
-                seconds += (clock.now() - start).as_secs_f64();
+                let wall = (clock.now() - start).as_secs_f64();
+                seconds += remote(p, &mut state, wall, &mut split, &mut remote_cpu)?;
             }
             Some(w) => {
                 let frame = |s: &P::State| if w.frames { p.frame(s) } else { None };
@@ -884,13 +923,17 @@ impl<P: Problem> Prepared for Ready<P> {
                     let n = w.chunk.max(1).min(steps - done);
                     let start = clock.now();
                     kernel(p, &mut state, n);
-                    seconds += (clock.now() - start).as_secs_f64();
+                    let wall = (clock.now() - start).as_secs_f64();
+                    seconds += remote(p, &mut state, wall, &mut split, &mut remote_cpu)?;
                     done += n;
                     (w.on_chunk)(done, frame(&state))?;
                 }
             }
         }
         let cpu = match (cpu_before, clock.process_cpu()) {
+            // Processes that timed their own work counted their own CPU over that time:
+            // the launch's is not part of the work.
+            _ if !split.is_empty() => remote_cpu,
             (Some(a), Some(b)) => Some((b - a).max(0.0)),
             _ => None,
         };
@@ -900,8 +943,38 @@ impl<P: Problem> Prepared for Ready<P> {
             seconds,
             cpu,
             busy,
+            split,
         })
     }
+}
+
+/// The seconds a kernel call counts for: the wall time `wall` it took here, or, where the
+/// work ran in processes that timed it ([`Problem::remote`]), their time; their split is
+/// added to `split`, process by process, and their CPU seconds to `cpu`.
+fn remote<P: Problem>(
+    p: &P,
+    state: &mut P::State,
+    wall: f64,
+    split: &mut Vec<Split>,
+    cpu: &mut Option<f64>,
+) -> Result<f64> {
+    let Some(r) = p.remote(state)? else {
+        return Ok(wall);
+    };
+    *cpu = match (*cpu, r.cpu) {
+        (Some(a), Some(b)) => Some(a + b),
+        (None, b) if split.is_empty() => b,
+        _ => None,
+    };
+    if split.len() < r.split.len() {
+        split.resize(r.split.len(), Split::default());
+    }
+    for (sum, s) in split.iter_mut().zip(&r.split) {
+        sum.compute += s.compute;
+        sum.communicate += s.communicate;
+        sum.wait += s.wait;
+    }
+    Ok(r.seconds)
 }
 
 /// Max-norm relative difference `max|a − r| / max|r|` (absolute where `r` is all zero);

@@ -195,6 +195,14 @@ impl Params {
         }
     }
 
+    /// Replaces the number under `name`, for a problem derived from these parameters
+    /// (a grid scaled with the processes); a name that is not a declared number is left.
+    pub fn set_real(&mut self, name: &str, value: f64) {
+        if let Some(v @ Value::Real(_)) = self.values.get_mut(name) {
+            *v = Value::Real(value);
+        }
+    }
+
     /// Every parameter with its value, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
         self.values.iter().map(|(k, v)| (*k, v))

@@ -14,7 +14,7 @@ pub mod sweep;
 
 use crate::error::Result;
 use crate::lesson::params::Params;
-use crate::lesson::{Lesson, Prepared, VariantInfo, max_rel_error};
+use crate::lesson::{Lesson, Prepared, Split, VariantInfo, max_rel_error};
 use crate::measure::progress::Progress;
 use crate::timing::load::Load;
 use crate::timing::{Clock, Summary, autorange, ratio};
@@ -54,6 +54,9 @@ pub struct Given {
     pub cpu: Vec<Option<f64>>,
     /// Each worker's busy seconds in the last run, where the kernel reports them.
     pub busy: Vec<f64>,
+    /// Each process's compute, communication and waiting in the last run, where the run
+    /// was made by processes that report them.
+    pub split: Vec<Split>,
 }
 
 impl Entry {
@@ -117,6 +120,10 @@ pub struct Row {
     /// Each worker's busy seconds in the timed run whose time was the median, where the
     /// kernel reports them: the gap to `seconds` is overhead, their spread imbalance.
     pub busy: Vec<f64>,
+    /// Each process's compute, communication and waiting in that run, where the run was
+    /// made by processes that report them (MPI ranks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub split: Vec<Split>,
     /// That tolerance: the lesson's, or the variant's own.
     pub tolerance: f64,
     /// Max-norm relative difference from the exact answer, where there is one.
@@ -372,6 +379,14 @@ pub fn measure(
             None => Vec::new(),
         })
         .collect();
+    let mut splits: Vec<Vec<Vec<Split>>> = plan
+        .entries
+        .iter()
+        .map(|e| match &e.given {
+            Some(g) => vec![g.split.clone(); g.samples.len()],
+            None => Vec::new(),
+        })
+        .collect();
     let mut times: Vec<Vec<f64>> = plan
         .entries
         .iter()
@@ -395,6 +410,7 @@ pub fn measure(
             times[i].push(o.seconds);
             cpus[i].push(o.cpu);
             busies[i].push(o.busy);
+            splits[i].push(o.split);
             let during = Load::since(before, clock);
             loads[i] = Load::sum(loads[i], during);
             progress.inc(1);
@@ -447,6 +463,9 @@ pub fn measure(
                 cpu_seconds: cpu.and_then(|c| Summary::of(&c)).map(|s| s.median),
                 busy: median_run(&times[i])
                     .and_then(|k| busies[i].get(k).cloned())
+                    .unwrap_or_default(),
+                split: median_run(&times[i])
+                    .and_then(|k| splits[i].get(k).cloned())
                     .unwrap_or_default(),
                 tolerance: lesson.tolerance_of(e.variant),
                 exact_error,
@@ -532,6 +551,7 @@ pub fn timeit(
                 load: Load::since(start, clock),
                 cpu: Vec::new(),
                 busy: Vec::new(),
+                split: Vec::new(),
             },
         )),
     }

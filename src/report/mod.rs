@@ -183,6 +183,7 @@ pub fn notes(c: &Comparison) -> Vec<String> {
         );
     }
     notes.extend(c.rows.iter().filter_map(workers_line));
+    notes.extend(c.rows.iter().filter_map(split_line));
     if let Some(line) = summary_line(c) {
         notes.push(line);
     }
@@ -214,6 +215,36 @@ pub fn workers_line(r: &Row) -> Option<String> {
         shown.join(", "),
         crate::timing::format_seconds(r.seconds),
         crate::timing::format_seconds((r.seconds - mean).max(0.0)),
+    ))
+}
+
+/// Where a variant's median run was made by processes that timed their parts (MPI
+/// ranks): "ranks of blocking (0, 1): compute 0.41, 0.40 s; communicate 0.01, 0.02 s;
+/// wait at the end 0.00, 0.01 s".
+pub fn split_line(r: &Row) -> Option<String> {
+    if r.split.is_empty() {
+        return None;
+    }
+    let list = |f: fn(&crate::lesson::Split) -> f64| {
+        let shown: Vec<String> = r
+            .split
+            .iter()
+            .take(16)
+            .map(|s| crate::timing::format_seconds(f(s)))
+            .collect();
+        let more = match r.split.len() {
+            n if n > 16 => format!(" and {} more", n - 16),
+            _ => String::new(),
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    Some(format!(
+        "ranks of {} (0 … {}): compute {}; communicate (in message calls, waits for a partner included) {}; wait at the end for the slowest {}.",
+        r.variant,
+        r.split.len() - 1,
+        list(|s| s.compute),
+        list(|s| s.communicate),
+        list(|s| s.wait),
     ))
 }
 

@@ -11,7 +11,7 @@ use super::loops::stencil;
 /// below, `dst` receives the block's new rows (boundary columns zero). Shared by `fused`,
 /// `prange` and `parallel`.
 #[perflab::instrument]
-pub(super) fn pass(src: &[f64], dst: &mut [f64], n: usize, coef: f64) {
+pub fn pass(src: &[f64], dst: &mut [f64], n: usize, coef: f64) {
     let len = dst.len();
     debug_assert_eq!(src.len(), len + 2 * n);
     stencil(

@@ -7,7 +7,7 @@ use super::Diffusion;
 /// The update for one run of cells: `out[k] = centre[k] + coef·(up + down + left + right −
 /// 4·centre)`. Shared by `loops`, `fused` and `parallel`.
 #[inline]
-pub(super) fn stencil(
+pub fn stencil(
     out: &mut [f64],
     up: &[f64],
     down: &[f64],
@@ -25,7 +25,7 @@ pub(super) fn stencil(
 }
 
 /// Computes rows `first..` of the next grid into `dst` (whole rows of `n` cells) from `src`.
-pub(super) fn sweep(src: &[f64], dst: &mut [f64], first: usize, n: usize, coef: f64) {
+pub fn sweep(src: &[f64], dst: &mut [f64], first: usize, n: usize, coef: f64) {
     for (k, out) in dst.chunks_exact_mut(n).enumerate() {
         let i = first + k;
         let (up, mid, down) = (

@@ -12,11 +12,11 @@ use crate::lesson::Variant;
 
 mod c;
 mod dynamic;
-mod fused;
+pub mod fused;
 mod indexed;
-mod loops;
+pub mod loops;
 mod nested;
-mod parallel;
+pub mod parallel;
 mod prange;
 mod slices;
 

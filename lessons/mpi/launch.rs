@@ -1,0 +1,304 @@
+//! Launching the ranks: `mpirun` with the lesson's binary, a time limit, and rank 0's
+//! report read back.
+//!
+//! The ranks are an ordinary MPI program, the binary `mpi` of the package `perflab-mpi`
+//! (`mpi/`), the only code that links Open MPI. A variant that runs on ranks calls
+//! [`launch`]: it starts `mpirun -np N <binary> <topic> --variant V -p key=value … --out
+//! FILE` in a process group of its own, waits at most `timeout` seconds (then kills the
+//! whole group: `mpirun`, its daemons and every rank), and reads the report rank 0 wrote:
+//! the JSON [`Report`] in FILE and the values, as raw little-endian doubles so that they
+//! come back to the bit, in FILE.bin.
+
+use crate::error::{Error, Result};
+use crate::lesson::{Remote, Split};
+use crate::lessons::mpi::Mpi;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What rank 0 writes at the end of a run.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Report {
+    /// Seconds from the common start (after a barrier) to the last rank's end.
+    pub seconds: f64,
+    /// Each rank's time, in rank order.
+    pub ranks: Vec<Split>,
+    /// Each rank's CPU seconds (user and system) over that time, in rank order.
+    pub cpu: Vec<f64>,
+    /// The host each rank ran on (its network address where hosts are namespaces).
+    pub hosts: Vec<String>,
+    /// Set where the run was ended on purpose: the deadlock's watchdog, saying what it saw.
+    pub stuck: Option<String>,
+}
+
+/// The Debian packages the lesson needs.
+pub const PACKAGES: &str = "apt-get install openmpi-bin libopenmpi-dev libclang-dev";
+
+/// The namespaces `lessons/mpi/hosts.sh up N` makes are `perflab-h1` … and it writes its
+/// hostfile and launcher agent into this folder.
+pub const HOSTS_DIR: &str = "/tmp/perflab-hosts";
+
+/// Why the lesson cannot run here, if it cannot: `mpirun` is not on the PATH.
+pub fn missing() -> Option<Error> {
+    which("mpirun").is_none().then(|| Error::Missing {
+        what: "the mpi lesson".to_string(),
+        tool: "Open MPI (mpirun, and its headers and libclang to build the ranks)",
+        install: PACKAGES,
+    })
+}
+
+/// The first `name` on the PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The ranks' binary: this one where it is the lesson's own (`mpi`, or `mpi-exercise`,
+/// which also holds the student's exchange), else `mpi` beside this binary, built first
+/// with cargo where it is missing or older than this binary.
+pub fn binary() -> Result<PathBuf> {
+    static BUILT: std::sync::OnceLock<std::result::Result<PathBuf, String>> =
+        std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| find_or_build().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(Error::Remote)
+}
+
+fn find_or_build() -> Result<PathBuf> {
+    let me = std::env::current_exe().map_err(|e| Error::io("find", "this binary", e))?;
+    let stem = me.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem == "mpi" || stem == "mpi-exercise" {
+        return Ok(me);
+    }
+    let ranks = me.with_file_name("mpi");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(theirs), Some(mine)) = (modified(&ranks), modified(&me))
+        && theirs >= mine
+    {
+        return Ok(ranks);
+    }
+    let root = crate::files::root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("building the MPI ranks' binary (cargo build --release -p perflab-mpi) …");
+    let status = Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "perflab-mpi",
+            "--bin",
+            "mpi",
+        ])
+        .current_dir(&root)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| Error::io("run cargo in", &root, e))?;
+    if !status.success() || !ranks.is_file() {
+        return Err(Error::Remote(format!(
+            "cannot build the MPI ranks' binary (cargo build --release -p perflab-mpi, in {}): it needs Open MPI's headers and libclang ({PACKAGES})",
+            root.display()
+        )));
+    }
+    Ok(ranks)
+}
+
+/// Runs `variant` of the problem's program on its ranks and reads what rank 0 reported:
+/// the values, and the [`Remote`] times (or why the launch failed).
+pub fn launch(p: &Mpi, variant: &str) -> (Vec<f64>, Result<Remote>) {
+    match try_launch(p, variant) {
+        Ok((values, report)) => (
+            values,
+            Ok(Remote {
+                seconds: report.seconds,
+                cpu: (report.cpu.len() == report.ranks.len()).then(|| report.cpu.iter().sum()),
+                split: report.ranks,
+            }),
+        ),
+        Err(e) => (Vec::new(), Err(e)),
+    }
+}
+
+/// The `mpirun` command line for `variant`, writing its report to `out`.
+pub fn command(p: &Mpi, variant: &str, binary: &Path, out: &Path) -> Result<Command> {
+    let mpirun =
+        which("mpirun").ok_or_else(|| missing().unwrap_or(Error::Remote(String::new())))?;
+    let mut cmd;
+    let mut mpi_args: Vec<String> = Vec::new();
+    if p.hosts > 1 {
+        let dir = Path::new(HOSTS_DIR);
+        let subnet = std::fs::read_to_string(dir.join("subnet")).unwrap_or_default();
+        let hostfile = dir.join("hostfile");
+        let lines = std::fs::read_to_string(&hostfile).unwrap_or_default();
+        let have = lines.lines().filter(|l| !l.trim().is_empty()).count();
+        if subnet.trim().is_empty() || have < p.hosts {
+            return Err(Error::Remote(format!(
+                "hosts = {} needs {} network namespaces as hosts, and {} lists {have}: make them with `lessons/mpi/hosts.sh up {}` (as root), remove them with `lessons/mpi/hosts.sh down`",
+                p.hosts,
+                p.hosts,
+                hostfile.display(),
+                p.hosts
+            )));
+        }
+        let hosts: Vec<&str> = lines
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .take(p.hosts)
+            .collect();
+        cmd = Command::new("ip");
+        cmd.args(["netns", "exec", "perflab-h1"]).arg(&mpirun);
+        let subnet = subnet.trim();
+        mpi_args.extend(
+            [
+                "--host",
+                &hosts
+                    .iter()
+                    .map(|h| format!("{h}:{}", p.ranks.div_ceil(p.hosts)))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                "--map-by",
+                "node",
+                "--mca",
+                "plm_rsh_agent",
+                &dir.join("agent").to_string_lossy(),
+                "--mca",
+                "btl",
+                "tcp,self",
+                "--mca",
+                "btl_tcp_if_include",
+                subnet,
+                "--mca",
+                "oob_tcp_if_include",
+                subnet,
+            ]
+            .map(String::from),
+        );
+    } else {
+        cmd = Command::new(&mpirun);
+        match variant {
+            "shm" => mpi_args.extend(["--mca", "btl", "self,vader"].map(String::from)),
+            "tcp" => mpi_args.extend(["--mca", "btl", "self,tcp"].map(String::from)),
+            _ => {}
+        }
+    }
+    // Ranks beyond the cores take turns on them (Open MPI refuses that unless asked).
+    mpi_args.push("--oversubscribe".into());
+    if is_root() {
+        mpi_args.push("--allow-run-as-root".into());
+    }
+    cmd.args(&mpi_args)
+        .args(["-np", &p.ranks.to_string()])
+        .arg(binary)
+        .args([p.program.name(), "--variant", variant]);
+    for a in &p.args {
+        cmd.args(["-p", a]);
+    }
+    cmd.arg("--out").arg(out);
+    Ok(cmd)
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+fn try_launch(p: &Mpi, variant: &str) -> Result<(Vec<f64>, Report)> {
+    let binary = binary()?;
+    let dir = tempfile::Builder::new()
+        .prefix("perflab-mpi-")
+        .tempdir()
+        .map_err(|e| Error::io("create a folder in", std::env::temp_dir(), e))?;
+    let out = dir.path().join("report.json");
+    let log = dir.path().join("output");
+    let mut cmd = command(p, variant, &binary, &out)?;
+    let file = std::fs::File::create(&log).map_err(|e| Error::io("create", &log, e))?;
+    let err = file.try_clone().map_err(|e| Error::io("open", &log, e))?;
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::Remote(format!("cannot start mpirun: {e}")))?;
+    let deadline = Instant::now() + Duration::from_secs_f64(p.timeout);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => {
+                kill_group(child.id());
+                let _ = child.wait();
+                return Err(Error::Remote(format!(
+                    "{} on {} ranks passed its time limit of {} s (timeout = {}): mpirun and its ranks were killed",
+                    variant,
+                    p.ranks,
+                    crate::lesson::params::show(p.timeout),
+                    crate::lesson::params::show(p.timeout)
+                )));
+            }
+        }
+    };
+    // Ranks that outlive mpirun (they should not) go with it.
+    kill_group(child.id());
+    let text = std::fs::read_to_string(&out).ok();
+    let report: Option<Report> = text.as_deref().and_then(|t| serde_json::from_str(t).ok());
+    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    match report {
+        Some(r) if status.success() || r.stuck.is_some() => {
+            let bin = out.with_extension("json.bin");
+            let bytes = std::fs::read(&bin).map_err(|e| Error::io("read", &bin, e))?;
+            let values: Vec<f64> = bytes
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect();
+            let want = super::variants::expected_len(p);
+            if values.len() != want {
+                return Err(Error::Remote(format!(
+                    "{variant} on {} ranks: rank 0 reported {} values, {want} expected",
+                    p.ranks,
+                    values.len()
+                )));
+            }
+            Ok((values, r))
+        }
+        _ => Err(Error::Remote(failure(variant, p.ranks, status, &output))),
+    }
+}
+
+/// One line on a failed launch: the first line a rank wrote about its failure, or
+/// mpirun's own.
+fn failure(variant: &str, ranks: usize, status: std::process::ExitStatus, output: &str) -> String {
+    let said = output
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("perflab-mpi"))
+        .or_else(|| {
+            output
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.chars().all(|c| c == '-'))
+        })
+        .unwrap_or("no output");
+    let code = status.code().map_or("killed by a signal".to_string(), |c| {
+        format!("exit status {c}")
+    });
+    format!("{variant} on {ranks} ranks failed ({code}): {said}")
+}
+
+/// Kills a process group with SIGKILL (by `kill`, so that no unsafe code is needed).
+fn kill_group(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status();
+}

@@ -1,0 +1,562 @@
+#![doc = include_str!("README.md")]
+// The README cites its sources as [IHPCSS24], [EPPP12] and [PHPP13], which rustdoc would
+// take for links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
+use crate::error::{Error, Result};
+use crate::lesson::params::{Kind, Limit, ParamSpec, Params};
+use crate::lesson::{
+    Action, Exercise, ExerciseInfo, Memory, Problem, Remote, Resize, Size, Spec, Step, Topic,
+};
+use crate::lessons::diffusion::{self, Diffusion};
+use crate::lessons::particles::whole;
+
+pub mod launch;
+pub mod programs;
+pub mod variants;
+
+/// The lesson, as the registry, CLI, binary, benches and tests see it.
+pub static LESSON: Spec<Mpi> = Spec {
+    name: "mpi",
+    title: "Distributed memory: MPI ranks, messages and the network",
+    summary: "Processes that share nothing and exchange every byte as a message through Open MPI: rings, collectives, deadlock, latency and bandwidth, and the diffusion grid split across ranks.",
+    unit: "",
+    params: PARAMS,
+    variants: variants::ALL,
+    baseline: "",
+    reference: "",
+    topics: TOPICS,
+    // Distributed diffusion adds the same numbers in the same order as `loops`: it must
+    // give the same bits; the other topics' answers are whole numbers.
+    tolerance: 0.0,
+    sizes: &[
+        Size {
+            name: "default",
+            params: &["topic=diffusion"],
+        },
+        Size {
+            name: "memory-bound",
+            params: &["topic=diffusion", "dx=0.01", "runtime=0.0025"],
+        },
+        Size {
+            name: "latency",
+            params: &["topic=pingpong", "bytes=8"],
+        },
+    ],
+    setup: Mpi::new,
+    steps: STEPS,
+    work: None,
+    parallel: &["threads", "blocking", "overlap"],
+    exercise: Some(Exercise::new(ExerciseInfo {
+        file: "lessons/mpi/exercise.rs",
+        start: include_str!("exercise.start.rs"),
+        target: 1.3,
+        params: &["topic=diffusion", "ranks=4"],
+        hints: &[
+            "Read the ranks line under `cargo perflab compare mpi --variants blocking,exercise -p ranks=4`: how long does each rank spend in message calls, and does that grow with its rank?",
+            "In the start, rank r first waits for its upper neighbour's rows and only then sends its own, so the ranks go one after the other, like a relay. Let every rank post its sends and receives at once: `sendrecv` pairs each send with a receive, or `immediate_send`/`immediate_receive_into` inside `mpi::request::scope` and then wait for all of them.",
+            "Two exchanges per halo: rows up and rows down. With `send_receive_into` each is one call that cannot deadlock, whatever the order of the ranks; ranks with no neighbour on a side skip that side.",
+        ],
+    })),
+};
+
+/// The lesson's programs: each a topic with its own variants.
+pub const TOPICS: &[Topic] = &[
+    Topic {
+        name: "diffusion",
+        title: "Distributed diffusion: the grid split by rows, halos exchanged",
+        unit: "cell-updates",
+        variants: &["loops", "threads", "blocking", "overlap", "exercise"],
+        baseline: "loops",
+        reference: "loops",
+    },
+    Topic {
+        name: "ring",
+        title: "A ring: each rank learns its neighbour's rank",
+        unit: "messages",
+        variants: &["sendrecv"],
+        baseline: "sendrecv",
+        reference: "sendrecv",
+    },
+    Topic {
+        name: "deadlock",
+        title: "Deadlock: the order of blocking sends and receives",
+        unit: "messages",
+        variants: &["naive", "ordered", "paired"],
+        baseline: "ordered",
+        reference: "ordered",
+    },
+    Topic {
+        name: "collectives",
+        title: "Collectives: bcast, scatter, gather, reduce, allreduce, barrier, alltoall",
+        unit: "calls",
+        variants: &["collectives"],
+        baseline: "collectives",
+        reference: "collectives",
+    },
+    Topic {
+        name: "nonblocking",
+        title: "Non-blocking isend and irecv",
+        unit: "messages",
+        variants: &["isend"],
+        baseline: "isend",
+        reference: "isend",
+    },
+    Topic {
+        name: "pingpong",
+        title: "Ping-pong: latency and bandwidth, shared memory against TCP",
+        unit: "round trips",
+        variants: &["shm", "tcp"],
+        baseline: "shm",
+        reference: "shm",
+    },
+];
+
+/// The parameters: the program, how many ranks on how many hosts, each program's own,
+/// and the diffusion lesson's (the same names, ranges and defaults).
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "topic",
+        default: "diffusion",
+        help: "which program (commands given no topic run every one)",
+        kind: Kind::Choice(&[
+            "diffusion",
+            "ring",
+            "deadlock",
+            "collectives",
+            "nonblocking",
+            "pingpong",
+        ]),
+    },
+    ParamSpec {
+        name: "ranks",
+        default: "2",
+        help: "MPI processes (`mpirun -np`); more than the cores oversubscribes them (a whole number)",
+        kind: Kind::Whole {
+            min: 1.0,
+            max: 64.0,
+        },
+    },
+    ParamSpec {
+        name: "hosts",
+        default: "1",
+        help: "hosts the ranks are spread over: 1 is this machine; more are network namespaces made by `lessons/mpi/hosts.sh up N` (a whole number)",
+        kind: Kind::Whole { min: 1.0, max: 8.0 },
+    },
+    ParamSpec {
+        name: "timeout",
+        default: "120",
+        help: "seconds one launch may take before its ranks are killed",
+        kind: Kind::Real {
+            min: Limit::Excl(0.0),
+            max: Limit::Incl(86400.0),
+        },
+    },
+    ParamSpec {
+        name: "halo",
+        default: "1",
+        help: "diffusion: ghost rows each rank keeps per side, so time steps between exchanges (a whole number)",
+        kind: Kind::Whole {
+            min: 1.0,
+            max: 256.0,
+        },
+    },
+    ParamSpec {
+        name: "scaling",
+        default: "strong",
+        help: "diffusion: strong keeps the grid; weak gives it `ranks` times the cells (dx/√ranks) over the same number of steps",
+        kind: Kind::Choice(&["strong", "weak"]),
+    },
+    ParamSpec {
+        name: "bytes",
+        default: "8",
+        help: "pingpong: bytes in each message, 0 … 16 MiB (a whole number)",
+        kind: Kind::Whole {
+            min: 0.0,
+            max: 16777216.0,
+        },
+    },
+    ParamSpec {
+        name: "reps",
+        default: "0",
+        help: "pingpong: round trips timed; 0: as many as take about 0.1 s at 10 GB/s and 1 µs (a whole number)",
+        kind: Kind::Whole { min: 0.0, max: 1e7 },
+    },
+    ParamSpec {
+        name: "watchdog",
+        default: "1",
+        help: "deadlock: seconds without progress after which `naive` is declared deadlocked and ended",
+        kind: Kind::Real {
+            min: Limit::Excl(0.0),
+            max: Limit::Incl(3600.0),
+        },
+    },
+    diffusion::PARAMS[0],
+    diffusion::PARAMS[1],
+    diffusion::PARAMS[2],
+    diffusion::PARAMS[3],
+    diffusion::PARAMS[4],
+    diffusion::PARAMS[5],
+    diffusion::PARAMS[6],
+];
+
+/// The lesson's programs, as the `topic` parameter names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// The diffusion grid split by rows.
+    Diffusion,
+    /// A ring `sendrecv`.
+    Ring,
+    /// Blocking sends and receives in a ring, in three orders.
+    Deadlock,
+    /// The collective operations.
+    Collectives,
+    /// `isend`/`irecv` to both neighbours.
+    Nonblocking,
+    /// Two ranks bouncing a message.
+    Pingpong,
+}
+
+impl Program {
+    /// Its name, the value of `topic`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Diffusion => "diffusion",
+            Program::Ring => "ring",
+            Program::Deadlock => "deadlock",
+            Program::Collectives => "collectives",
+            Program::Nonblocking => "nonblocking",
+            Program::Pingpong => "pingpong",
+        }
+    }
+    /// The program named `name`.
+    pub fn named(name: &str) -> Option<Program> {
+        [
+            Program::Diffusion,
+            Program::Ring,
+            Program::Deadlock,
+            Program::Collectives,
+            Program::Nonblocking,
+            Program::Pingpong,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+}
+
+/// The problem at one parameter set, as perflab and every rank read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mpi {
+    /// The program.
+    pub program: Program,
+    /// MPI processes.
+    pub ranks: usize,
+    /// Hosts they are spread over (1: this machine).
+    pub hosts: usize,
+    /// Seconds a launch may take.
+    pub timeout: f64,
+    /// Ghost rows per side in distributed diffusion.
+    pub halo: usize,
+    /// Whether the diffusion grid grows with the ranks.
+    pub weak: bool,
+    /// Bytes per ping-pong message.
+    pub bytes: usize,
+    /// Ping-pong round trips timed.
+    pub reps: usize,
+    /// Seconds before `naive` is declared deadlocked.
+    pub watchdog: f64,
+    /// The diffusion problem (weak scaling applied).
+    pub diffusion: Diffusion,
+    /// Every parameter as `key=value`, handed to the ranks.
+    pub args: Vec<String>,
+}
+
+impl Mpi {
+    /// Reads the parameters and checks that Open MPI is here: the lesson's `setup`.
+    pub fn new(p: &Params) -> Result<Mpi> {
+        let mpi = Mpi::parse(p)?;
+        if let Some(missing) = launch::missing() {
+            return Err(missing);
+        }
+        Ok(mpi)
+    }
+
+    /// Reads the parameters only: what a rank does.
+    pub fn parse(p: &Params) -> Result<Mpi> {
+        let program = Program::named(p.word("topic")).unwrap_or(Program::Diffusion);
+        let ranks = whole(p, "ranks")? as usize;
+        let hosts = whole(p, "hosts")? as usize;
+        if hosts > ranks {
+            return Err(Error::param(
+                "hosts",
+                hosts,
+                format!("1 ≤ hosts ≤ ranks = {ranks} (a host with no rank has no work)"),
+            ));
+        }
+        if program == Program::Pingpong && ranks != 2 {
+            return Err(Error::param(
+                "ranks",
+                ranks,
+                "ranks = 2 for topic pingpong (two ranks bounce one message)",
+            ));
+        }
+        let weak = p.word("scaling") == "weak";
+        let mut diffusion = Diffusion::new(p)?;
+        if weak && ranks > 1 {
+            // ranks times the cells, over as many steps: dx/√ranks, runtime/ranks.
+            let mut scaled = p.clone();
+            let s = ranks as f64;
+            scaled.set_real("dx", p.real("dx") / s.sqrt());
+            scaled.set_real("runtime", p.real("runtime") / s);
+            diffusion = Diffusion::new(&scaled)?;
+        }
+        let halo = whole(p, "halo")? as usize;
+        if program == Program::Diffusion && ranks * halo > diffusion.nrows {
+            return Err(Error::param(
+                "halo",
+                halo,
+                format!(
+                    "1 ≤ halo ≤ {} (each of the {ranks} ranks needs at least halo of the {} interior rows)",
+                    (diffusion.nrows / ranks).max(1),
+                    diffusion.nrows
+                ),
+            ));
+        }
+        let bytes = whole(p, "bytes")? as usize;
+        let mut reps = whole(p, "reps")? as usize;
+        if reps == 0 {
+            // About 0.1 s of messages at 1 µs and 10 GB/s each way.
+            let trip = 2e-6 + 2.0 * bytes as f64 / 1e10;
+            reps = ((0.1 / trip) as usize).clamp(10, 100_000);
+        }
+        Ok(Mpi {
+            program,
+            ranks,
+            hosts,
+            timeout: p.real("timeout"),
+            halo,
+            weak,
+            bytes,
+            reps,
+            watchdog: p.real("watchdog"),
+            diffusion,
+            args: p.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        })
+    }
+
+    /// The diffusion grid's rows each rank owns: rank r holds interior rows
+    /// `start[r] + 1 … start[r + 1]` (blocks as equal as whole rows allow, the larger
+    /// ones first).
+    pub fn rows(&self) -> Vec<usize> {
+        let (n, r) = (self.diffusion.nrows, self.ranks);
+        (0..=r).map(|k| k * (n / r) + k.min(n % r)).collect()
+    }
+}
+
+/// A run's state: the answer, and what the launch reported.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// The values the check reads (gathered to rank 0, or computed here).
+    pub values: Vec<f64>,
+    /// For a launched run: what the ranks reported, or why the launch failed.
+    pub remote: Option<Result<Remote>>,
+}
+
+impl Problem for Mpi {
+    type State = Run;
+
+    fn initial(&self) -> Run {
+        Run::default()
+    }
+    /// One step is one whole run: one launch of the ranks.
+    fn steps(&self) -> usize {
+        1
+    }
+    fn units_per_step(&self) -> u64 {
+        let n = self.ranks as u64;
+        match self.program {
+            Program::Diffusion => {
+                (self.diffusion.nrows as u64).pow(2) * self.diffusion.nsteps as u64
+            }
+            Program::Ring | Program::Deadlock => n,
+            Program::Collectives => programs::COLLECTIVES,
+            Program::Nonblocking => 2 * n,
+            Program::Pingpong => self.reps as u64,
+        }
+    }
+    fn describe(&self) -> String {
+        let on = match self.hosts {
+            1 => format!("{} ranks", self.ranks),
+            h => format!("{} ranks on {h} hosts", self.ranks),
+        };
+        match self.program {
+            Program::Diffusion => format!(
+                "{}×{} interior cells, {} steps{}, {on}, halo {}",
+                self.diffusion.nrows,
+                self.diffusion.nrows,
+                self.diffusion.nsteps,
+                if self.weak { " (weak scaling)" } else { "" },
+                self.halo
+            ),
+            Program::Pingpong => {
+                format!("{} round trips of {} bytes, {on}", self.reps, self.bytes)
+            }
+            Program::Deadlock => format!("{on}, watchdog {} s", self.watchdog),
+            _ => on,
+        }
+    }
+    fn values<'s>(&self, state: &'s Run) -> &'s [f64] {
+        &state.values
+    }
+    fn take_values(&self, state: Run) -> Vec<f64> {
+        state.values
+    }
+    fn locate(&self, index: usize) -> String {
+        match self.program {
+            Program::Diffusion => {
+                let n = self.diffusion.npnts;
+                format!("cell ({}, {}) of the grid", index / n, index % n)
+            }
+            _ => programs::locate(self, index),
+        }
+    }
+    fn how_wrong(&self, got: &[f64], want: &[f64]) -> String {
+        match self.program {
+            Program::Diffusion => format!(
+                "{:.2e} from the reference (max-norm, relative)",
+                crate::lesson::max_rel_error(got, want)
+            ),
+            _ => programs::how_wrong(self, got, want),
+        }
+    }
+    fn exact(&self, steps: usize) -> Option<Vec<f64>> {
+        match self.program {
+            Program::Diffusion => self.diffusion.exact(self.diffusion.nsteps * steps),
+            _ => Some(programs::exact(self)),
+        }
+    }
+    /// This process holds what comes back from the ranks (or what the in-process
+    /// variants compute): for diffusion the grid, twice where the variant runs here.
+    fn memory(&self, variant: &str) -> Memory {
+        let values = 8 * match self.program {
+            Program::Diffusion => (self.diffusion.npnts as u64).pow(2),
+            _ => programs::values_len(self) as u64,
+        };
+        let here = match variant {
+            "loops" => 2 * values,
+            "threads" => self.diffusion.memory("parallel").run,
+            _ => values,
+        };
+        let exact = self.exact_bytes();
+        Memory {
+            run: here,
+            values,
+            exact,
+            inputs: 0,
+            size: self.describe(),
+        }
+    }
+    fn resize(&self, scale: f64) -> Resize {
+        self.diffusion.resize(scale)
+    }
+    fn remote(&self, state: &mut Run) -> Result<Option<Remote>> {
+        state.remote.take().transpose()
+    }
+}
+
+impl Mpi {
+    fn exact_bytes(&self) -> u64 {
+        match self.program {
+            Program::Diffusion if self.diffusion.init == diffusion::Init::Mode => {
+                8 * (self.diffusion.npnts as u64).pow(2)
+            }
+            Program::Diffusion => 0,
+            _ => 8 * programs::values_len(self) as u64,
+        }
+    }
+}
+
+/// The tutor's walk.
+pub const STEPS: &[Step] = &[
+    Step {
+        title: "Ranks share nothing",
+        text: "An MPI program is started as several copies of one binary, the ranks, each with its own memory; `mpirun` starts them, here on this machine. Nothing is shared: whatever one rank needs from another travels as a message. The smallest example: each rank sends its number to the rank on its right and receives from the one on its left, in one `sendrecv` (mpi4py's `comm.sendrecv`). The check compares what each rank learned with (rank + 1) mod ranks.",
+        action: Action::Compare {
+            variants: &["sendrecv"],
+            params: &["topic=ring", "ranks=4"],
+        },
+    },
+    Step {
+        title: "Deadlock, and the order that avoids it",
+        text: "If every rank first sends and only then receives, and a send waits until its message is received (as `synchronous_send` always does, and a large standard send does once MPI's buffers are full), every rank waits for a receive nobody reaches: a deadlock. `naive` does exactly that; a watchdog ends it after `watchdog` seconds and its row says so. `ordered` lets even ranks send first and odd ranks receive first; `paired` leaves the pairing to MPI with `sendrecv`.",
+        action: Action::Compare {
+            variants: &["naive", "ordered", "paired"],
+            params: &["topic=deadlock", "ranks=4"],
+        },
+    },
+    Step {
+        title: "Collectives and non-blocking calls",
+        text: "Most parallel programs need a few patterns over and over: one rank's data to all (`bcast`), pieces out and back (`scatter`, `gather`), a sum (`reduce`, `allreduce`), everyone's pieces to everyone (`alltoall`), and waiting for all (`barrier`). Each is one call, implemented by MPI with the best algorithm for the network. Non-blocking `isend`/`irecv` start a transfer and return at once; the rank waits only when it needs the data. Every result is checked against its arithmetic.",
+        action: Action::Compare {
+            variants: &["collectives", "isend"],
+            params: &["ranks=4"],
+        },
+    },
+    Step {
+        title: "Latency and bandwidth",
+        text: "Two ranks bounce a message. For small messages the time is the latency, a fixed cost per message; for large ones it is the size divided by the bandwidth. Between ranks on one machine Open MPI copies through shared memory (`shm`); `tcp` forces the network stack, as between hosts. The sweep below times round trips from 8 bytes to 16 MiB; its table gives the time of each, and the latency and bandwidth are read from it.",
+        action: Action::Sweep {
+            variant: "shm",
+            param: "bytes",
+            values: &[
+                "8", "64", "512", "4096", "32768", "262144", "2097152", "16777216",
+            ],
+            params: &["topic=pingpong"],
+        },
+    },
+    Step {
+        title: "The same over TCP",
+        text: "The same sweep with Open MPI's TCP transport: compare each size's time per round trip with the shared-memory sweep above.",
+        action: Action::Sweep {
+            variant: "tcp",
+            param: "bytes",
+            values: &[
+                "8", "64", "512", "4096", "32768", "262144", "2097152", "16777216",
+            ],
+            params: &["topic=pingpong"],
+        },
+    },
+    Step {
+        title: "Diffusion across ranks",
+        text: "The diffusion grid cut into blocks of rows, one per rank. Each step a rank needs one row from each neighbour: the halo. `blocking` exchanges it with `sendrecv` and then computes; `overlap` starts the exchange, computes the rows that need no halo meanwhile, and finishes the edge rows when it arrives. Every variant gives the bits `loops` gives. The ranks line shows where each rank's time went: computing, in message calls, or waiting at the end.",
+        action: Action::Compare {
+            variants: &["loops", "threads", "blocking", "overlap"],
+            params: &["topic=diffusion"],
+        },
+    },
+    Step {
+        title: "Strong scaling",
+        text: "The same grid on 1, 2 and 4 ranks. This machine has the cores its load line names; where ranks outnumber them, ranks take turns on a core, and the table shows what that costs.",
+        action: Action::Sweep {
+            variant: "blocking",
+            param: "ranks",
+            values: &["1", "2", "4"],
+            params: &["topic=diffusion", "dx=0.05", "runtime=1"],
+        },
+    },
+    Step {
+        title: "Weak scaling",
+        text: "Now the grid grows with the ranks: `scaling=weak` gives each rank as many cells as one rank had alone, over as many steps. Perfect weak scaling keeps the time per run flat while the cell-updates per second grow with the ranks.",
+        action: Action::Sweep {
+            variant: "blocking",
+            param: "ranks",
+            values: &["1", "2", "4"],
+            params: &["topic=diffusion", "dx=0.05", "runtime=1", "scaling=weak"],
+        },
+    },
+    Step {
+        title: "Your turn",
+        text: "Open lessons/mpi/exercise.rs: a correct halo exchange in which each rank waits for its upper neighbour before it sends, so the ranks pass the step along one after another. Make the distributed diffusion at least 1.3× faster than `loops` on 4 ranks with the same bits. `cargo perflab check mpi` builds it, checks it and times it; `cargo perflab hint mpi` gives one hint at a time.",
+        action: Action::Read,
+    },
+];
