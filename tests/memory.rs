@@ -283,6 +283,14 @@ fn all_cases() -> Vec<Case> {
         &sharing,
         &sizes(&sh, &["increments=1000", "repeat=1"]),
     ));
+    // mpi: the variants that run in perflab's own process, on the diffusion lesson's
+    // grids. The launched ones keep their grids in the ranks, other processes (mpirun's
+    // children), whose peaks this estimate does not cover.
+    all.extend(cases(
+        "mpi",
+        &["loops", "threads"],
+        &sizes(&d, &["topic=diffusion"]),
+    ));
     all.extend(compares());
     all
 }

@@ -12,9 +12,15 @@ fn every_lesson_has_its_binary_and_readme() {
     let cargo = manifest();
     for lesson in lessons::all() {
         let name = lesson.name();
+        // A lesson that links a system library (mpi: Open MPI) has its binary in a
+        // workspace package of its own, so that perflab builds without the library.
         let entry = format!("[[bin]]\nname = \"{name}\"\npath = \"lessons/{name}/main.rs\"");
+        let apart =
+            std::fs::read_to_string(format!("{}/{name}/Cargo.toml", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_default();
+        let own = format!("[[bin]]\nname = \"{name}\"\npath = \"../lessons/{name}/main.rs\"");
         assert!(
-            cargo.contains(&entry),
+            cargo.contains(&entry) || apart.contains(&own),
             "Cargo.toml lacks the [[bin]] of lesson {name}"
         );
         let main = std::fs::read_to_string(format!(

@@ -35,6 +35,10 @@ pub static LESSON: Spec<Mpi> = Spec {
             params: &["topic=diffusion"],
         },
         Size {
+            name: "small",
+            params: &["topic=diffusion", "dx=0.2", "runtime=1"],
+        },
+        Size {
             name: "memory-bound",
             params: &["topic=diffusion", "dx=0.01", "runtime=0.0025"],
         },
@@ -66,7 +70,7 @@ pub const TOPICS: &[Topic] = &[
         name: "diffusion",
         title: "Distributed diffusion: the grid split by rows, halos exchanged",
         unit: "cell-updates",
-        variants: &["loops", "threads", "blocking", "overlap", "exercise"],
+        variants: &["loops", "threads", "blocking", "overlap"],
         baseline: "loops",
         reference: "loops",
     },
@@ -442,10 +446,12 @@ impl Problem for Mpi {
             Program::Diffusion => (self.diffusion.npnts as u64).pow(2),
             _ => programs::values_len(self) as u64,
         };
+        // A launched run reads rank 0's values file whole (8 bytes a value) and decodes it
+        // into the values: both are resident at the peak.
         let here = match variant {
             "loops" => 2 * values,
             "threads" => self.diffusion.memory("parallel").run,
-            _ => values,
+            _ => 2 * values,
         };
         let exact = self.exact_bytes();
         Memory {
@@ -461,6 +467,13 @@ impl Problem for Mpi {
     }
     fn remote(&self, state: &mut Run) -> Result<Option<Remote>> {
         state.remote.take().transpose()
+    }
+    /// Only the diffusion lesson's own kernels run here; every other variant on ranks.
+    fn runs_here(&self, variant: &str) -> bool {
+        matches!(variant, "loops" | "threads")
+    }
+    fn missing() -> Option<Error> {
+        launch::missing()
     }
 }
 
@@ -495,11 +508,19 @@ pub const STEPS: &[Step] = &[
         },
     },
     Step {
-        title: "Collectives and non-blocking calls",
-        text: "Most parallel programs need a few patterns over and over: one rank's data to all (`bcast`), pieces out and back (`scatter`, `gather`), a sum (`reduce`, `allreduce`), everyone's pieces to everyone (`alltoall`), and waiting for all (`barrier`). Each is one call, implemented by MPI with the best algorithm for the network. Non-blocking `isend`/`irecv` start a transfer and return at once; the rank waits only when it needs the data. Every result is checked against its arithmetic.",
+        title: "Collectives",
+        text: "Most parallel programs need a few patterns over and over: one rank's data to all (`bcast`), pieces out and back (`scatter`, `gather`), a sum on one rank or on all (`reduce`, `allreduce`), everyone's pieces to everyone (`alltoall`), and waiting for all (`barrier`). Each is one call, which MPI carries out with an algorithm suited to the ranks and the network. Every result below is checked against its arithmetic.",
         action: Action::Compare {
-            variants: &["collectives", "isend"],
-            params: &["ranks=4"],
+            variants: &["collectives"],
+            params: &["topic=collectives", "ranks=4"],
+        },
+    },
+    Step {
+        title: "Non-blocking calls",
+        text: "`isend` and `irecv` (mpi4py's `comm.isend`, `comm.irecv`) start a transfer and return at once, with a request to wait on; the rank waits only where it needs the data. Here every rank starts four transfers, one to and one from each neighbour, and then waits for all of them together, so no order of the ranks can block the others.",
+        action: Action::Compare {
+            variants: &["isend"],
+            params: &["topic=nonblocking", "ranks=4"],
         },
     },
     Step {

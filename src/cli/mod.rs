@@ -82,6 +82,9 @@ struct RunArgs {
     /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
+    /// MPI processes, for a lesson that runs on ranks (mpi): --ranks N is --param ranks=N.
+    #[arg(long, value_name = "N")]
+    ranks: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -103,6 +106,9 @@ struct CompareArgs {
     /// Override a parameter, e.g. --param dx=0.1 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
+    /// MPI processes, for a lesson that runs on ranks (mpi): --ranks N is --param ranks=N.
+    #[arg(long, value_name = "N")]
+    ranks: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -123,6 +129,9 @@ struct SweepArgs {
     /// Override another parameter, e.g. --param samples=100000 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
+    /// MPI processes, for a lesson that runs on ranks (mpi): --ranks N is --param ranks=N.
+    #[arg(long, value_name = "N")]
+    ranks: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -382,7 +391,8 @@ fn parse_and_dispatch(command: clap::Command, args: Vec<OsString>, shown: &str) 
              {other}` works on {other})",
             command.get_name()
         ))),
-        Ok((None, cli)) => {
+        Ok((None, mut cli)) => {
+            fold_ranks(&mut cli.command);
             crate::error::exit(check_params(&cli.command).and_then(|()| dispatch(cli.command)))
         }
         Err(e) => clap_exit(e, &command, &args, shown),
@@ -445,6 +455,19 @@ fn unknown_lesson(command: &clap::Command, args: &[OsString]) -> Option<crate::E
     let (_, sub) = matches.subcommand()?;
     let name = sub.try_get_one::<String>("lesson").ok()??;
     lessons::find(name).err()
+}
+
+/// `--ranks N` as the parameter it stands for, `ranks=N`, after the others.
+fn fold_ranks(command: &mut Command) {
+    let (ranks, params) = match command {
+        Command::Run(a) => (a.ranks.take(), &mut a.params),
+        Command::Compare(a) => (a.ranks.take(), &mut a.params),
+        Command::Sweep(a) => (a.ranks.take(), &mut a.params),
+        _ => return,
+    };
+    if let Some(n) = ranks {
+        params.push(format!("ranks={n}"));
+    }
 }
 
 /// Checks what clap cannot: that no `--param` key is given twice.

@@ -14,6 +14,9 @@ pub fn list(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<
             lesson.title(),
             lesson.summary()
         )?;
+        if let Some(missing) = lesson.missing() {
+            writeln!(out, "  not runnable here: {missing}")?;
+        }
         let infos = lesson.variants();
         let width = infos.iter().map(|v| v.name.len()).max().unwrap_or(0);
         let show = |names: &[&str], out: &mut dyn Write| -> std::io::Result<()> {

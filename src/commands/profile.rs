@@ -438,6 +438,13 @@ pub fn command(
         (None, Some((a, _))) => a,
         (None, None) => anyhow::bail!("give --variant V or --diff A B"),
     };
+    for v in [Some(variant), diff.map(|d| d.1)].into_iter().flatten() {
+        anyhow::ensure!(
+            prepared.runs_here(v),
+            "{} runs in other processes (MPI ranks), where this process's profilers cannot see it; profile a variant that runs here, or the ranks themselves (`mpirun … perf record …`)",
+            lesson.variants()[v].name
+        );
+    }
     if args.valgrind.is_some() {
         let name = lesson.variants()[variant].name;
         anyhow::ensure!(

@@ -41,6 +41,29 @@ pub fn tour(
     let mut index = format!("# cargo perflab tour\n\nMachine: {machine}\n\n");
     let mut written = Vec::new();
     let mut sections = Vec::new();
+    // A lesson that needs a tool this machine lacks is a note, not a failure.
+    for lesson in lessons {
+        if let Some(missing) = lesson.missing() {
+            let note = format!("{} — not run: {missing}", lesson.name());
+            writeln!(out, "{note}\n")?;
+            index.push_str(&format!(
+                "## {} ({})\n\n{note}\n\n",
+                lesson.title(),
+                lesson.name()
+            ));
+            sections.push((
+                lesson.name(),
+                crate::report::html::note_section(lesson.name(), lesson.title(), &note),
+            ));
+        }
+    }
+    let every = lessons;
+    let lessons: Vec<&'static dyn Lesson> = lessons
+        .iter()
+        .copied()
+        .filter(|l| l.missing().is_none())
+        .collect();
+    let lessons = lessons.as_slice();
     // Each lesson, or each topic of a lesson with topics.
     let runs: Vec<(&'static dyn Lesson, Vec<String>)> = lessons
         .iter()
@@ -78,6 +101,13 @@ pub fn tour(
         {
             profiled.push(f);
         }
+        // The profilers see this process only: variants that run elsewhere (MPI ranks)
+        // have no profile here.
+        profiled.retain(|name| {
+            lesson
+                .variant_index(name)
+                .is_ok_and(|v| prepared.runs_here(v))
+        });
         for name in profiled {
             let v = lesson.variant_index(name)?;
             let (steps, line_steps) =
@@ -189,7 +219,7 @@ pub fn tour(
         }
     }
     // Each lesson's sweeps right after its own sections (a stable sort keeps the rest).
-    let place = |name: &str| lessons.iter().position(|l| l.name() == name);
+    let place = |name: &str| every.iter().position(|l| l.name() == name);
     sections.sort_by_key(|(name, _)| place(name));
     let sections: Vec<String> = sections.into_iter().map(|(_, s)| s).collect();
     let path = stage.join("index.html");

@@ -111,6 +111,17 @@ pub trait Problem: Send + Sync + Sized + 'static {
     fn remote(&self, _state: &mut Self::State) -> Result<Option<Remote>> {
         Ok(None)
     }
+    /// Whether variant `variant` (its name) runs in this process, where the profilers can
+    /// see it; `false` for one whose work runs in other processes ([`Problem::remote`]).
+    fn runs_here(&self, _variant: &str) -> bool {
+        true
+    }
+    /// Where the lesson needs a tool this machine lacks (Open MPI), the error that says
+    /// which and how to install it; `None` where it can run. Commands that list or tour
+    /// every lesson show it as a note instead of running the lesson.
+    fn missing() -> Option<Error> {
+        None
+    }
 }
 
 /// What the processes of a run outside this one reported: see [`Problem::remote`].
@@ -496,6 +507,8 @@ pub trait Prepared: Sync {
     fn units_per_step(&self) -> u64;
     /// Steps between snapshots, if the lesson draws its state.
     fn frame_every(&self) -> Option<usize>;
+    /// Whether variant number `variant` runs in this process ([`Problem::runs_here`]).
+    fn runs_here(&self, variant: usize) -> bool;
     /// Runs variant number `variant` for `steps` steps, timing only the kernel.
     fn run(
         &self,
@@ -561,6 +574,8 @@ pub trait Lesson: Sync {
     fn work(&self) -> Option<Work>;
     /// The variants that use every core.
     fn parallel(&self) -> &'static [&'static str];
+    /// Why the lesson cannot run on this machine, if it cannot ([`Problem::missing`]).
+    fn missing(&self) -> Option<Error>;
     /// Applies parameters.
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>>;
 
@@ -800,6 +815,9 @@ impl<P: Problem> Lesson for Spec<P> {
     fn parallel(&self) -> &'static [&'static str] {
         self.parallel
     }
+    fn missing(&self) -> Option<Error> {
+        P::missing()
+    }
     fn prepare(&self, params: &Params) -> Result<Box<dyn Prepared>> {
         let scope = self.scope(params)?;
         let problem = (self.setup)(params)?;
@@ -858,6 +876,10 @@ impl<P: Problem> Prepared for Ready<P> {
     }
     fn resize(&self, scale: f64) -> Resize {
         self.problem.resize(scale)
+    }
+    fn runs_here(&self, variant: usize) -> bool {
+        self.problem
+            .runs_here(self.names.get(variant).map_or(EXERCISE, |v| v.name))
     }
     fn run(
         &self,

@@ -205,6 +205,16 @@ pub fn sweep_section(s: &crate::measure::sweep::Sweep, file: &str) -> String {
     h
 }
 
+/// A lesson that did not run on this machine: its title and why.
+pub fn note_section(name: &str, title: &str, note: &str) -> String {
+    format!(
+        "<section id=\"{id}\"><h2>{title} <small>({id})</small></h2><p class=\"note\">{note}</p></section>\n",
+        id = escape(name),
+        title = escape(title),
+        note = escape(note),
+    )
+}
+
 /// One lesson's section of the page, and its two charts as `(file name, SVG)`.
 pub fn lesson_section(
     c: &Comparison,
