@@ -56,6 +56,7 @@ const TEXT: &[&str] = &[
     "snapshots",
     "sweep",
     "chart",
+    "ranks",
 ];
 
 /// One hostile command line and what its error must name.
@@ -342,6 +343,28 @@ fn generate() -> Vec<Case> {
                 suite.both(sub.get_name(), name, &args, &[named]);
             }
             suite.both(sub.get_name(), name, &base(sub, *lesson), &["--sweep"]);
+        }
+        // --ranks N is --param ranks=N: out of range or not a number where the lesson has
+        // ranks, an unknown parameter where it has not, and given twice.
+        let ranks = lesson.params().iter().any(|p| p.name == "ranks");
+        for sub in subs.iter().filter(|s| has(s, "ranks")) {
+            let cases: Vec<(Vec<&str>, Vec<&str>)> = match ranks {
+                true => vec![
+                    (vec!["--ranks", "0"], vec!["ranks = 0", "1 ≤ x ≤ 64"]),
+                    (vec!["--ranks", "65"], vec!["ranks = 65"]),
+                    (vec!["--ranks", "two"], vec!["ranks = two"]),
+                    (
+                        vec!["--ranks", "2", "-p", "ranks=3"],
+                        vec!["ranks", "twice"],
+                    ),
+                ],
+                false => vec![(vec!["--ranks", "2"], vec!["'ranks'", name])],
+            };
+            for (extra, named) in cases {
+                let mut args = base(sub, *lesson);
+                args.extend(strings(&extra));
+                suite.both(sub.get_name(), name, &args, &named);
+            }
         }
         // Folders that cannot be made: the path given and the OS reason, once, before
         // the problem (at its full size) is set up.

@@ -16,7 +16,10 @@ fn without_mpirun_the_lesson_is_a_note_not_a_failure() {
     unsafe {
         std::env::set_var("PATH", empty.path());
     }
-    let missing = LESSON.missing().expect("no mpirun on an empty PATH").to_string();
+    let missing = LESSON
+        .missing()
+        .expect("no mpirun on an empty PATH")
+        .to_string();
     assert!(
         missing.contains("apt-get install openmpi-bin libopenmpi-dev libclang-dev"),
         "{missing}"
