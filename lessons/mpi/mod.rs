@@ -66,7 +66,7 @@ pub const TOPICS: &[Topic] = &[
         name: "diffusion",
         title: "Distributed diffusion: the grid split by rows, halos exchanged",
         unit: "cell-updates",
-        variants: &["loops", "threads", "blocking", "overlap", "exercise"],
+        variants: &["loops", "threads", "blocking", "overlap"],
         baseline: "loops",
         reference: "loops",
     },
