@@ -166,6 +166,8 @@ pub fn run(c: &Ctx) -> Result<Done, String> {
     let last = (a + m + h).min(n);
     let off = first + h - a;
     cur[off * n..(off + last - first) * n].copy_from_slice(&grid[first * n..last * n]);
+    // Only rank 0 keeps the whole grid, to gather into.
+    let grid = if rank == 0 { grid } else { Vec::new() };
     let mut next = cur.clone();
     let (mut compute_s, mut communicate_s) = (0.0, 0.0);
     let mut done = 0;
