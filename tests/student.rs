@@ -186,7 +186,7 @@ fn check_builds_the_exercise_binary_then_runs_it() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(
         std::fs::read_to_string(&log).unwrap().trim(),
-        "build --release --quiet -p perflab-exercises --bin diffusion-exercise"
+        "build --release --quiet --workspace --bin diffusion-exercise"
     );
     assert!(err.contains("building your exercise"), "{err}");
     assert_eq!(

@@ -57,7 +57,7 @@ pub static LESSON: Spec<Mpi> = Spec {
         target: 1.3,
         params: &["topic=diffusion", "ranks=4"],
         hints: &[
-            "Read the ranks line under `cargo perflab compare mpi --variants blocking,exercise -p ranks=4`: how long does each rank spend in message calls, and does that grow with its rank?",
+            "Read the ranks lines under `cargo perflab compare mpi --variants blocking,exercise -p ranks=4`: both compute the same rows, so the difference is the time in message calls. In the relay every rank waits, at each exchange, for all the ranks before it to pass the rows on.",
             "In the start, rank r first waits for its upper neighbour's rows and only then sends its own, so the ranks go one after the other, like a relay. Let every rank post its sends and receives at once: `sendrecv` pairs each send with a receive, or `immediate_send`/`immediate_receive_into` inside `mpi::request::scope` and then wait for all of them.",
             "Two exchanges per halo: rows up and rows down. With `send_receive_into` each is one call that cannot deadlock, whatever the order of the ranks; ranks with no neighbour on a side skip that side.",
         ],

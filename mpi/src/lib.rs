@@ -154,9 +154,9 @@ pub fn rank_main(exchange: Option<Exchange>) -> ExitCode {
         .find(|t| t.name == args.program.name())
         .expect("every program is a topic");
     let variant = args.variant.clone().unwrap_or(topic.baseline.to_string());
-    let Some(run) =
-        program_of(args.program, &variant).filter(|_| topic.variants.contains(&variant.as_str()))
-    else {
+    // The exercise is no topic's own variant: it joins the topic its parameters name.
+    let listed = topic.variants.contains(&variant.as_str()) || variant == perflab::lesson::EXERCISE;
+    let Some(run) = program_of(args.program, &variant).filter(|_| listed) else {
         let ranked: Vec<&str> = topic
             .variants
             .iter()

@@ -2,7 +2,7 @@
 //!
 //! An exercise is not part of the perflab library. Each lesson's `exercise.rs` builds as
 //! a binary of its own, `<lesson>-exercise` in the package `perflab-exercises`
-//! (`exercises/`), which links the library and registers the student's kernel as the
+//! (`exercises/`; the mpi lesson's in `perflab-mpi`, the only package that links Open MPI), which links the library and registers the student's kernel as the
 //! variant `exercise` (as rustlings builds each exercise apart from its runner). So an
 //! exercise that does not compile stops nothing but the commands that need it, and after
 //! an edit only that small binary is rebuilt. A command that names the variant
@@ -41,15 +41,16 @@ pub fn build(lesson: &dyn Lesson) -> anyhow::Result<PathBuf> {
     let root = crate::files::root();
     let name = binary_name(lesson.name());
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("building your exercise (cargo build --release -p {PACKAGE} --bin {name}) …");
+    // `--workspace --bin NAME` builds that binary only, in whichever package holds it:
+    // most are in `perflab-exercises`, the mpi lesson's in `perflab-mpi` (it links MPI).
+    eprintln!("building your exercise (cargo build --release --workspace --bin {name}) …");
     let start = std::time::Instant::now();
     let status = Command::new(&cargo)
         .args([
             "build",
             "--release",
             "--quiet",
-            "-p",
-            PACKAGE,
+            "--workspace",
             "--bin",
             &name,
         ])
