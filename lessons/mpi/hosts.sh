@@ -117,6 +117,11 @@ $(for ((k = 1; k <= n; k++)); do echo "    $base.$k) ns=${PREFIX}h$k ;;"; done)
     *) echo "perflab hosts agent: no host \$1 (hosts: $base.1 … $base.$n)" >&2; exit 2 ;;
 esac
 shift
+# All hosts share this machine's name and /tmp: each daemon keeps its session files
+# (ompi.NAME.UID/…) in a folder of its host's own, lest two hosts' daemons make and
+# remove the same folders at once.
+export OMPI_MCA_orte_tmpdir_base="$DIR/tmp/\$ns"
+mkdir -p "\$OMPI_MCA_orte_tmpdir_base"
 exec ip netns exec "\$ns" sh -c "\$*"
 EOF
     chmod 755 "$DIR/agent"
