@@ -137,7 +137,7 @@ pub fn command(p: &Mpi, variant: &str, binary: &Path, out: &Path) -> Result<Comm
         let script = crate::files::root().join("lessons/mpi/hosts.sh");
         let make = |why: String| {
             Error::Remote(format!(
-                "hosts = {} {why}: make them with `sudo {} up {}` (remove them with `sudo {} down`)",
+                "hosts = {} {why}: make them as root with `{} up {}` (remove them with `{} down`)",
                 p.hosts,
                 script.display(),
                 p.hosts,
