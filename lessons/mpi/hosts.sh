@@ -50,8 +50,10 @@ ours() {
 }
 
 down() {
-    need_root down
     local ns pid
+    # Nothing to remove is no error, whoever asks.
+    [[ -z $(ours) && ! -e $DIR ]] && return 0
+    need_root down
     for ns in $(ours); do
         # Processes still inside a host (ranks or daemons of a run that was killed) would
         # keep its network alive after `ip netns del`: end them first, by their ids.
