@@ -129,30 +129,64 @@ pub fn command(p: &Mpi, variant: &str, binary: &Path, out: &Path) -> Result<Comm
     let mut cmd;
     let mut mpi_args: Vec<String> = Vec::new();
     if p.hosts > 1 {
+        // The hosts are network namespaces (`hosts.sh up N`): mpirun starts in the first,
+        // its rsh agent starts a daemon in each other one, and the ranks talk TCP over the
+        // bridge between them. Every path (binary, agent, report) is on the one file
+        // system all namespaces share, so it resolves alike on every host.
         let dir = Path::new(HOSTS_DIR);
-        let subnet = std::fs::read_to_string(dir.join("subnet")).unwrap_or_default();
-        let hostfile = dir.join("hostfile");
-        let lines = std::fs::read_to_string(&hostfile).unwrap_or_default();
-        let have = lines.lines().filter(|l| !l.trim().is_empty()).count();
-        if subnet.trim().is_empty() || have < p.hosts {
-            return Err(Error::Remote(format!(
-                "hosts = {} needs {} network namespaces as hosts, and {} lists {have}: make them with `lessons/mpi/hosts.sh up {}` (as root), remove them with `lessons/mpi/hosts.sh down`",
+        let script = crate::files::root().join("lessons/mpi/hosts.sh");
+        let make = |why: String| {
+            Error::Remote(format!(
+                "hosts = {} {why}: make them as root with `{} up {}` (remove them with `{} down`)",
                 p.hosts,
+                script.display(),
                 p.hosts,
-                hostfile.display(),
+                script.display()
+            ))
+        };
+        if !is_root() {
+            return Err(make(format!(
+                "runs mpirun inside {} network namespaces, which needs root",
                 p.hosts
             )));
         }
+        let ip = which("ip").ok_or_else(|| {
+            Error::Remote(format!(
+                "hosts = {} needs `ip` (iproute2) to enter the hosts' namespaces: apt-get install iproute2",
+                p.hosts
+            ))
+        })?;
+        let subnet = std::fs::read_to_string(dir.join("subnet")).unwrap_or_default();
+        let hostfile = dir.join("hostfile");
+        let lines = std::fs::read_to_string(&hostfile).unwrap_or_default();
         let hosts: Vec<&str> = lines
             .lines()
             .filter_map(|l| l.split_whitespace().next())
-            .take(p.hosts)
             .collect();
-        cmd = Command::new("ip");
+        let agent = dir.join("agent");
+        if subnet.trim().is_empty() || hosts.len() < p.hosts || !agent.is_file() {
+            return Err(make(format!(
+                "needs {} network namespaces as hosts, and {} lists {}",
+                p.hosts,
+                hostfile.display(),
+                hosts.len()
+            )));
+        }
+        // The folder may outlive its namespaces (they go with a reboot, or by hand).
+        if let Some(k) = (1..=p.hosts).find(|k| !namespace(*k).is_file()) {
+            return Err(make(format!(
+                "needs the network namespace perflab-h{k}, which is gone ({} is left from an earlier `up`)",
+                hostfile.display()
+            )));
+        }
+        let hosts = &hosts[..p.hosts];
+        cmd = Command::new(ip);
         cmd.args(["netns", "exec", "perflab-h1"]).arg(&mpirun);
         let subnet = subnet.trim();
         mpi_args.extend(
             [
+                // Each host gets as many slots as its share of the ranks, and the ranks
+                // are dealt round the hosts (rank r on host r mod hosts).
                 "--host",
                 &hosts
                     .iter()
@@ -163,7 +197,10 @@ pub fn command(p: &Mpi, variant: &str, binary: &Path, out: &Path) -> Result<Comm
                 "node",
                 "--mca",
                 "plm_rsh_agent",
-                &dir.join("agent").to_string_lossy(),
+                &agent.to_string_lossy(),
+                // Messages over TCP (shared memory would bypass the network between
+                // "hosts" that are in truth one machine), and both the messages and
+                // Open MPI's own out-of-band channel only on the hosts' subnet.
                 "--mca",
                 "btl",
                 "tcp,self",
@@ -198,6 +235,35 @@ pub fn command(p: &Mpi, variant: &str, binary: &Path, out: &Path) -> Result<Comm
     }
     cmd.arg("--out").arg(out);
     Ok(cmd)
+}
+
+/// The file that holds host `k`'s network namespace (`ip netns add perflab-hK`).
+fn namespace(k: usize) -> PathBuf {
+    Path::new("/run/netns").join(format!("perflab-h{k}"))
+}
+
+/// Kills every process left in the namespaces of the first `hosts` hosts: the daemons
+/// mpirun started there through its agent (each in a process group of its own) and
+/// their ranks, which would otherwise outlive a killed mpirun by a second or so.
+fn kill_hosts(hosts: usize) {
+    if hosts < 2 {
+        return;
+    }
+    for k in 1..=hosts {
+        let Ok(o) = Command::new("ip")
+            .args(["netns", "pids", &format!("perflab-h{k}")])
+            .stderr(Stdio::null())
+            .output()
+        else {
+            return;
+        };
+        for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
+            let _ = Command::new("kill")
+                .args(["-KILL", pid])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 fn is_root() -> bool {
@@ -237,6 +303,7 @@ fn try_launch(p: &Mpi, variant: &str) -> Result<(Vec<f64>, Report)> {
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             _ => {
                 kill_group(child.id());
+                kill_hosts(p.hosts);
                 let _ = child.wait();
                 return Err(Error::Remote(format!(
                     "{} on {} ranks passed its time limit of {} s (timeout = {}): mpirun and its ranks were killed",
@@ -250,6 +317,7 @@ fn try_launch(p: &Mpi, variant: &str) -> Result<(Vec<f64>, Report)> {
     };
     // Ranks that outlive mpirun (they should not) go with it.
     kill_group(child.id());
+    kill_hosts(p.hosts);
     let text = std::fs::read_to_string(&out).ok();
     let report: Option<Report> = text.as_deref().and_then(|t| serde_json::from_str(t).ok());
     let output = std::fs::read_to_string(&log).unwrap_or_default();
