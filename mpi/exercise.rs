@@ -11,7 +11,7 @@ perflab::tracking_allocator!();
 
 fn main() -> std::process::ExitCode {
     if perflab_mpi::is_rank() {
-        return perflab_mpi::rank_main(Some(exercise::exchange));
+        return perflab_mpi::rank_main(Some(exercise::run));
     }
     perflab::cli::exercise_main(|| {
         perflab::lessons::mpi::LESSON.set_exercise(perflab::lessons::mpi::variants::exercise)

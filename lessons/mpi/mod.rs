@@ -55,11 +55,11 @@ pub static LESSON: Spec<Mpi> = Spec {
         file: "lessons/mpi/exercise.rs",
         start: include_str!("exercise.start.rs"),
         target: 1.3,
-        params: &["topic=diffusion", "ranks=4"],
+        params: &["topic=diffusion", "ranks=2", "runtime=2"],
         hints: &[
-            "Read the ranks lines under `cargo perflab compare mpi --variants blocking,exercise -p ranks=4`: both compute the same rows, so the difference is the time in message calls. In the relay every rank waits, at each exchange, for all the ranks before it to pass the rows on.",
-            "In the start, rank r first waits for its upper neighbour's rows and only then sends its own, so the ranks go one after the other, like a relay. Let every rank post its sends and receives at once: `sendrecv` pairs each send with a receive, or `immediate_send`/`immediate_receive_into` inside `mpi::request::scope` and then wait for all of them.",
-            "Two exchanges per halo: rows up and rows down. With `send_receive_into` each is one call that cannot deadlock, whatever the order of the ranks; ranks with no neighbour on a side skip that side.",
+            "Read the ranks line under `cargo perflab compare mpi --variants blocking,exercise -p runtime=2`: both compute the same rows, so the difference is the time in message calls. Count the messages one exchange sends: one per cell of every halo row, each paying the latency.",
+            "Send each side's halo rows as one message: `world.process_at_rank(rank + 1).send(&block[last..last + halo * n])` sends them all, and `receive_into(&mut block[..halo * n])` receives them into the upper ghost rows. One latency per message instead of one per cell.",
+            "Then let both neighbours trade at once instead of one after the other: `mpi::point_to_point::send_receive_into(&block[a..b], &lower, &mut block[c..d], &lower)` is one call that sends and receives and cannot deadlock, whatever the order of the ranks; ranks with no neighbour on a side skip that side.",
         ],
     })),
 };
@@ -577,7 +577,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/mpi/exercise.rs: a correct halo exchange in which each rank waits for its upper neighbour before it sends, so the ranks pass the step along one after another. Make the distributed diffusion at least 1.3× faster than `loops` on 4 ranks with the same bits. `cargo perflab check mpi` builds it, checks it and times it; `cargo perflab hint mpi` gives one hint at a time.",
+        text: "Open lessons/mpi/exercise.rs: a correct halo exchange that sends every cell of the halo rows as a message of its own, and relays them from rank to rank. Make the distributed diffusion on 2 ranks at least 1.3× faster than `loops` with the same bits. `cargo perflab check mpi` builds it, checks it and times it; `cargo perflab hint mpi` gives one hint at a time.",
         action: Action::Read,
     },
 ];
