@@ -94,7 +94,11 @@ pub fn locate(p: &Mpi, index: usize) -> String {
         Program::Nonblocking => format!(
             "what rank {} received from its {}",
             index / 2,
-            if index.is_multiple_of(2) { "left" } else { "right" }
+            if index.is_multiple_of(2) {
+                "left"
+            } else {
+                "right"
+            }
         ),
         Program::Collectives => {
             let mut start = 0;
