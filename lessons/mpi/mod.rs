@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::lesson::params::{Kind, Limit, ParamSpec, Params};
 use crate::lesson::{
     Action, Exercise, ExerciseInfo, Memory, Problem, Remote, Resize, Size, Spec, Step, Topic,
+    Transfer,
 };
 use crate::lessons::diffusion::{self, Diffusion};
 use crate::lessons::particles::whole;
@@ -462,6 +463,14 @@ impl Problem for Mpi {
     fn remote(&self, state: &mut Run) -> Result<Option<Remote>> {
         state.remote.take().transpose()
     }
+    /// A ping-pong's round trip moves its message there and back.
+    fn transfer(&self) -> Option<Transfer> {
+        (self.program == Program::Pingpong).then_some(Transfer {
+            amount: 2.0 * self.bytes as f64,
+            unit: "B",
+            transfers: 2.0,
+        })
+    }
 }
 
 impl Mpi {
@@ -504,21 +513,9 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Latency and bandwidth",
-        text: "Two ranks bounce a message. For small messages the time is the latency, a fixed cost per message; for large ones it is the size divided by the bandwidth. Between ranks on one machine Open MPI copies through shared memory (`shm`); `tcp` forces the network stack, as between hosts. The sweep below times round trips from 8 bytes to 16 MiB; its table gives the time of each, and the latency and bandwidth are read from it.",
+        text: "Two ranks bounce a message, from 8 bytes to 16 MiB, through Open MPI's shared-memory transport (`shm`: a copy in and a copy out) and through its TCP transport (`tcp`: the kernel's network stack, as between hosts). The chart's upper panel is the latency, half a round trip; the lower one is the bandwidth, the bytes moved there and back per second of round trip. Read from the table where each curve is flat (a fixed cost per message) and where it grows with the size (the bandwidth's limit), and what TCP costs at each size.",
         action: Action::Sweep {
-            variant: "shm",
-            param: "bytes",
-            values: &[
-                "8", "64", "512", "4096", "32768", "262144", "2097152", "16777216",
-            ],
-            params: &["topic=pingpong"],
-        },
-    },
-    Step {
-        title: "The same over TCP",
-        text: "The same sweep with Open MPI's TCP transport: compare each size's time per round trip with the shared-memory sweep above.",
-        action: Action::Sweep {
-            variant: "tcp",
+            variants: &["shm", "tcp"],
             param: "bytes",
             values: &[
                 "8", "64", "512", "4096", "32768", "262144", "2097152", "16777216",
@@ -538,7 +535,7 @@ pub const STEPS: &[Step] = &[
         title: "Strong scaling",
         text: "The same grid on 1, 2 and 4 ranks. This machine has the cores its load line names; where ranks outnumber them, ranks take turns on a core, and the table shows what that costs.",
         action: Action::Sweep {
-            variant: "blocking",
+            variants: &["blocking"],
             param: "ranks",
             values: &["1", "2", "4"],
             params: &["topic=diffusion", "dx=0.05", "runtime=1"],
@@ -548,7 +545,7 @@ pub const STEPS: &[Step] = &[
         title: "Weak scaling",
         text: "Now the grid grows with the ranks: `scaling=weak` gives each rank as many cells as one rank had alone, over as many steps. Perfect weak scaling keeps the time per run flat while the cell-updates per second grow with the ranks.",
         action: Action::Sweep {
-            variant: "blocking",
+            variants: &["blocking"],
             param: "ranks",
             values: &["1", "2", "4"],
             params: &["topic=diffusion", "dx=0.05", "runtime=1", "scaling=weak"],

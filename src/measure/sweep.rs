@@ -2,6 +2,7 @@
 //! point checked against the reference there (made by the `sweep` command, shown by
 //! [`report::sweep`](crate::report::sweep)).
 
+use crate::lesson::Transfer;
 use crate::measure::Row;
 use crate::timing::load::Load;
 
@@ -12,6 +13,9 @@ pub struct Point {
     pub value: String,
     /// The measurement, checked against the reference at this value.
     pub row: Row,
+    /// What a unit of work moves at this value, where it is a transfer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
 }
 
 /// A variant measured across the values of one parameter.
@@ -43,9 +47,21 @@ impl Point {
             .units_per_second
             .map_or(self.row.seconds, |u| 1.0 / u)
     }
+    /// Where a unit is a transfer: seconds one transfer takes (a round trip's half).
+    pub fn latency(&self) -> Option<f64> {
+        self.transfer.map(|t| self.cost() / t.transfers)
+    }
+    /// Where a unit is a transfer: the amount moved per second, in the transfer's unit.
+    pub fn throughput(&self) -> Option<f64> {
+        self.transfer.map(|t| t.amount / self.cost())
+    }
 }
 
 impl Sweep {
+    /// The unit of what a transfer moves, where the points are transfers.
+    pub fn transfer_unit(&self) -> Option<&'static str> {
+        self.points.iter().find_map(|p| p.transfer.map(|t| t.unit))
+    }
     /// The point that did a unit of work in the shortest time.
     pub fn fastest(&self) -> Option<&Point> {
         self.points
