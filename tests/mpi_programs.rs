@@ -62,7 +62,8 @@ fn exact(topic: &str, variants: &[&str], ranks: &[usize], extra: &[&str]) {
         for v in variants {
             let topic = format!("topic={topic}");
             let ranks = format!("ranks={n}");
-            let mut params = vec![topic.as_str(), ranks.as_str()];
+            // A program that hangs fails in seconds, not after the default two minutes.
+            let mut params = vec![topic.as_str(), ranks.as_str(), "timeout=20"];
             params.extend(extra);
             let row = run(v, &params);
             let at = format!("{v} on {n} ranks ({params:?})");
@@ -141,11 +142,14 @@ fn naive_deadlocks_and_the_watchdog_ends_it() {
     assert!((0.5..3.0).contains(&seconds), "{row}");
 }
 
-/// The pids of rank processes of the deadlock whose watchdog is `watchdog` (a value no
-/// other test uses), not mpirun's.
+/// The pids of rank processes of the naive deadlock whose watchdog is `watchdog` (a value
+/// no other test uses), not mpirun's.
 fn ranks_of(watchdog: &str) -> Vec<String> {
     let o = Command::new("pgrep")
-        .args(["-f", &format!("^[^ ]*/mpi deadlock .*watchdog={watchdog} ")])
+        .args([
+            "-f",
+            &format!("^[^ ]*/mpi deadlock --variant naive .*watchdog={watchdog} "),
+        ])
         .output()
         .unwrap();
     String::from_utf8_lossy(&o.stdout)
@@ -217,13 +221,15 @@ fn a_killed_rank_is_one_line() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    // Once the three ranks are up, one dies.
+    // Once the three ranks are up and stuck (the same three a moment later), one dies.
+    let mut seen = Vec::new();
     let ranks = loop {
         let r = ranks_of("28.75");
-        if r.len() == 3 || start.elapsed() > Duration::from_secs(15) {
+        if (r.len() == 3 && r == seen) || start.elapsed() > Duration::from_secs(15) {
             break r;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        seen = r;
+        std::thread::sleep(Duration::from_millis(300));
     };
     assert_eq!(ranks.len(), 3, "the ranks did not start: {ranks:?}");
     let killed = Command::new("kill")
