@@ -679,7 +679,7 @@ fn a_sweep_checks_and_times_every_value_and_refuses_bad_ones_first() {
     }
     assert_eq!(s.points[0].row.steps, 100);
     assert!(
-        perflab::report::html::sweep_chart(&s)
+        perflab::report::html::sweep_chart(std::slice::from_ref(&s))
             .unwrap()
             .contains("<svg")
     );

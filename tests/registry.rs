@@ -170,17 +170,19 @@ fn every_lesson_has_tutor_steps_and_an_exercise_that_fits_its_description() {
                     params
                 }
                 Action::Sweep {
-                    variant,
+                    variants,
                     param,
                     values,
                     params,
                 } => {
-                    // Every value sets up a problem the variant can run.
+                    // Every value sets up a problem every variant can run.
                     for value in values {
                         let mut owned: Vec<String> = params.iter().map(|s| s.to_string()).collect();
                         owned.push(format!("{param}={value}"));
-                        let parsed = lesson.parse_params_for(&owned, variant).unwrap();
-                        lesson.prepare(&parsed).unwrap();
+                        for variant in variants {
+                            let parsed = lesson.parse_params_for(&owned, variant).unwrap();
+                            lesson.prepare(&parsed).unwrap();
+                        }
                     }
                     params
                 }

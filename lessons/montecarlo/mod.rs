@@ -272,7 +272,7 @@ pub const STEPS: &[Step] = &[
         title: "The granularity sweep",
         text: "Time `chunked` at chunk sizes from 1 sample per task to half the samples per task. On the left, a million tiny tasks: each pays for being made, queued, stolen and for setting up its own random stream (one jump, 256 generator steps), and the time per sample is dominated by that overhead. On the right, a few huge tasks: a core that finishes early has nothing left to steal, and 3 tasks on 2 cores leave one idle for a third of the run. The bottom of the U is wide: anything from a few thousand samples per task to a few tasks per core.",
         action: Action::Sweep {
-            variant: "chunked",
+            variants: &["chunked"],
             param: "chunk",
             values: &[
                 "1", "10", "100", "1000", "10000", "100000", "300000", "500000",

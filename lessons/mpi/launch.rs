@@ -103,6 +103,11 @@ fn find_or_build() -> Result<PathBuf> {
             root.display()
         )));
     }
+    // Cargo leaves an up-to-date binary as it was: mark it as checked now, so that the next
+    // launch does not run cargo again.
+    if let Ok(f) = std::fs::File::options().append(true).open(&ranks) {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
     Ok(ranks)
 }
 
@@ -363,10 +368,37 @@ fn failure(variant: &str, ranks: usize, status: std::process::ExitStatus, output
     format!("{variant} on {ranks} ranks failed ({code}): {said}")
 }
 
-/// Kills a process group with SIGKILL (by `kill`, so that no unsafe code is needed).
+/// Kills mpirun's process group and every process below mpirun with SIGKILL (by `kill`,
+/// so that no unsafe code is needed). Open MPI starts each rank in a process group of its
+/// own, so killing mpirun's group alone would leave the ranks running.
 fn kill_group(pid: u32) {
+    let mut all = vec![format!("-{pid}")];
+    all.extend(descendants(pid).iter().map(u32::to_string));
     let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pid}")])
+        .args(["-KILL", "--"])
+        .args(&all)
         .stderr(Stdio::null())
         .status();
+}
+
+/// Every process below `pid` (its children, theirs, …), as /proc lists them.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut next = vec![pid];
+    while let Some(p) = next.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for c in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                if !found.contains(&c) {
+                    found.push(c);
+                    next.push(c);
+                }
+            }
+        }
+    }
+    found
 }

@@ -235,7 +235,7 @@ pub const STEPS: &[Step] = &[
         title: "How big a piece?",
         text: "The queue's piece size is the chunksize of a Pool's map. Pieces of one number cost a trip through the lock each; pieces of n / threads are equal blocks again, with their imbalance. Between the two lies a wide plateau. Each point below is checked against the reference at that size.",
         action: Action::Sweep {
-            variant: "dynamic",
+            variants: &["dynamic"],
             param: "chunk",
             values: &["1", "10", "100", "1000", "10000", "100000", "500000"],
             params: &[],

@@ -120,7 +120,7 @@ struct CompareArgs {
 struct SweepArgs {
     /// Lesson name (see `cargo perflab list`).
     lesson: String,
-    /// Variant to time.
+    /// Variant to time, or several separated by commas (one curve each), e.g. shm,tcp.
     #[arg(short, long)]
     variant: String,
     /// The parameter and its values, e.g. --sweep chunk=1,10,100 (required).
@@ -492,7 +492,7 @@ fn names_exercise(command: &Command) -> Option<&str> {
     match command {
         Command::Run(a) if is(&a.variant) => Some(&a.lesson),
         Command::Timeit(a) if a.variant == EXERCISE => Some(&a.lesson),
-        Command::Sweep(a) if a.variant == EXERCISE => Some(&a.lesson),
+        Command::Sweep(a) if a.variant.split(',').any(|v| v.trim() == EXERCISE) => Some(&a.lesson),
         Command::Compare(a) if any(&a.variants) => Some(&a.lesson),
         Command::Profile(a) if is(&a.variant) || any(&a.diff) => Some(&a.lesson),
         Command::Asm(a) if a.variant == EXERCISE => Some(&a.lesson),

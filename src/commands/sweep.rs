@@ -17,7 +17,8 @@ pub use crate::report::sweep::{markdown_table, notes, table};
 /// What `sweep` measures.
 #[derive(Debug, Clone, Default)]
 pub struct SweepOptions {
-    /// The variant.
+    /// The variant, or several separated by commas (`shm,tcp`): one sweep each, one
+    /// curve each in the chart.
     pub variant: String,
     /// The parameter and its values, as typed: `chunk=1,10,100` (required; checked after
     /// the other parameters, whose errors come first).
@@ -108,9 +109,12 @@ pub fn sweep_lesson(
         points.push(Point {
             value: value.clone(),
             row,
+            transfer: prepared.transfer(),
+            workers: prepared.workers(),
+            efficiency: None,
         });
     }
-    Ok(Sweep {
+    let mut sweep = Sweep {
         lesson: lesson.name(),
         variant: variant.to_string(),
         param: param.to_string(),
@@ -119,7 +123,9 @@ pub fn sweep_lesson(
         reference,
         points,
         load: Load::since(start, clock),
-    })
+    };
+    sweep.set_efficiency();
+    Ok(sweep)
 }
 
 /// Sweeps as `cargo perflab sweep` does: a table (or JSON) of the variant's time at each
@@ -133,15 +139,18 @@ pub fn sweep(
     swept(lesson, args, clock, out).map(drop)
 }
 
-/// [`sweep`], returning what it measured.
+/// [`sweep`], returning what it measured: one sweep a variant.
 pub fn swept(
     lesson: &dyn Lesson,
     args: &SweepOptions,
     clock: &dyn Clock,
     out: &mut dyn Write,
-) -> anyhow::Result<Sweep> {
+) -> anyhow::Result<Vec<Sweep>> {
+    let variants: Vec<&str> = args.variant.split(',').map(str::trim).collect();
     // The other parameters first: a bad one is named whatever the sweep says.
-    lesson.parse_params_for(&args.params, &args.variant)?;
+    for v in &variants {
+        lesson.parse_params_for(&args.params, v)?;
+    }
     if let Some(chart) = &args.chart {
         let dir = chart.parent().filter(|d| !d.as_os_str().is_empty());
         crate::files::check_folder(dir.unwrap_or(std::path::Path::new(".")))
@@ -151,27 +160,46 @@ pub fn swept(
         anyhow::anyhow!("sweep needs --sweep KEY=V1,V2,… (a parameter and the values to time)")
     })?;
     let (param, values) = parse_sweep(sweep)?;
-    let s = sweep_lesson(
-        lesson,
-        &args.variant,
-        &param,
-        &values,
-        &args.params,
-        &args.timing,
-        clock,
-    )?;
-    match args.format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?,
-        Format::Text => print_sweep(&s, out)?,
+    // Every variant's values checked before any is measured.
+    for v in &variants {
+        for value in &values {
+            let mut at = args.params.clone();
+            at.push(format!("{param}={value}"));
+            lesson.parse_params_for(&at, v)?;
+        }
+    }
+    let mut sweeps = Vec::with_capacity(variants.len());
+    for v in &variants {
+        sweeps.push(sweep_lesson(
+            lesson,
+            v,
+            &param,
+            &values,
+            &args.params,
+            &args.timing,
+            clock,
+        )?);
+    }
+    match (args.format, sweeps.as_slice()) {
+        (Format::Json, [one]) => writeln!(out, "{}", serde_json::to_string_pretty(one)?)?,
+        (Format::Json, all) => writeln!(out, "{}", serde_json::to_string_pretty(all)?)?,
+        (Format::Text, all) => {
+            for (i, s) in all.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                print_sweep(s, out)?;
+            }
+        }
     }
     if let Some(chart) = &args.chart {
-        let svg = crate::report::html::sweep_chart(&s)?;
+        let svg = crate::report::html::sweep_chart(&sweeps)?;
         crate::files::write_atomic(chart, svg.as_bytes())?;
         if args.format == Format::Text {
             writeln!(out, "wrote {}", crate::files::shown(chart))?;
         }
     }
-    Ok(s)
+    Ok(sweeps)
 }
 
 /// A sweep as a table, with its notes.

@@ -171,7 +171,7 @@ pub fn tour(
     for lesson in lessons {
         for step in lesson.steps() {
             let crate::lesson::Action::Sweep {
-                variant,
+                variants,
                 param,
                 values,
                 params,
@@ -181,31 +181,44 @@ pub fn tour(
             };
             let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
             let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-            let s = crate::commands::sweep::sweep_lesson(
-                *lesson,
-                variant,
-                param,
-                &values,
-                &params,
-                &args.timing,
-                clock,
-            )
-            .with_context(|| format!("sweeping {} {variant} across {param}", lesson.name()))?;
-            crate::commands::sweep::print_sweep(&s, out)?;
-            writeln!(out)?;
-            let leaf = format!("{}/sweep-{variant}-{param}", lesson.name());
-            let md = format!(
-                "### {} {variant} across {param}\n\n{}\n\n{}\n",
-                lesson.name(),
-                crate::commands::sweep::markdown_table(&s),
-                crate::commands::sweep::notes(&s).join("  \n")
-            );
-            index.push_str(&md);
-            index.push('\n');
+            let mut sweeps = Vec::with_capacity(variants.len());
+            let mut mds = String::new();
+            for variant in variants {
+                let s = crate::commands::sweep::sweep_lesson(
+                    *lesson,
+                    variant,
+                    param,
+                    &values,
+                    &params,
+                    &args.timing,
+                    clock,
+                )
+                .with_context(|| format!("sweeping {} {variant} across {param}", lesson.name()))?;
+                crate::commands::sweep::print_sweep(&s, out)?;
+                writeln!(out)?;
+                let md = format!(
+                    "### {} {variant} across {param}\n\n{}\n\n{}\n",
+                    lesson.name(),
+                    crate::commands::sweep::markdown_table(&s),
+                    crate::commands::sweep::notes(&s).join("  \n")
+                );
+                index.push_str(&md);
+                index.push('\n');
+                mds.push_str(&md);
+                sweeps.push(s);
+            }
+            let leaf = format!("{}/sweep-{}-{param}", lesson.name(), variants.join("-"));
+            let json = match sweeps.as_slice() {
+                [one] => serde_json::to_string_pretty(one)?,
+                all => serde_json::to_string_pretty(all)?,
+            };
             let files = [
-                (format!("{leaf}.md"), md),
-                (format!("{leaf}.json"), serde_json::to_string_pretty(&s)?),
-                (format!("{leaf}.svg"), crate::report::html::sweep_chart(&s)?),
+                (format!("{leaf}.md"), mds),
+                (format!("{leaf}.json"), json),
+                (
+                    format!("{leaf}.svg"),
+                    crate::report::html::sweep_chart(&sweeps)?,
+                ),
             ];
             for (name, body) in files {
                 let path = stage.join(name);
@@ -214,7 +227,7 @@ pub fn tour(
             }
             sections.push((
                 lesson.name(),
-                crate::report::html::sweep_section(&s, &format!("{leaf}.svg")),
+                crate::report::html::sweep_section(&sweeps, &format!("{leaf}.svg")),
             ));
         }
     }

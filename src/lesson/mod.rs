@@ -122,6 +122,32 @@ pub trait Problem: Send + Sync + Sized + 'static {
     fn missing() -> Option<Error> {
         None
     }
+    /// Where a unit of work is a transfer of data (a message's round trip): what it moves
+    /// at these parameters, so that a sweep can show latency and throughput. `None` (the
+    /// default): the unit is work, not a transfer.
+    fn transfer(&self) -> Option<Transfer> {
+        None
+    }
+    /// How many workers (threads or processes) these parameters run the parallel
+    /// variants on, where a parameter sets it: a sweep across it then gives each point's
+    /// parallel efficiency. `None` (the default): no parameter sets it.
+    fn workers(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// What one unit of work moves where it is a transfer of data ([`Problem::transfer`]): a
+/// sweep then reads each point's time per unit as a latency (the time of one transfer)
+/// and a throughput (the amount moved per second).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Transfer {
+    /// How much one unit of work moves, in `unit` (a round trip of b bytes: 2b).
+    pub amount: f64,
+    /// What the amount counts, e.g. "B".
+    pub unit: &'static str,
+    /// Transfers in one unit of work (a round trip: 2, there and back); the latency is
+    /// the time per unit divided by this.
+    pub transfers: f64,
 }
 
 /// What the processes of a run outside this one reported: see [`Problem::remote`].
@@ -288,11 +314,11 @@ pub enum Action {
         /// Parameter overrides.
         params: &'static [&'static str],
     },
-    /// Times one variant at each of several values of one parameter, each checked
-    /// against the reference, as `cargo perflab sweep` does; the tour draws it as a curve.
+    /// Times variants at each of several values of one parameter, each checked against
+    /// the reference, as `cargo perflab sweep` does; the tour draws one curve a variant.
     Sweep {
-        /// The variant.
-        variant: &'static str,
+        /// The variants, one curve each.
+        variants: &'static [&'static str],
         /// The parameter swept.
         param: &'static str,
         /// Its values, in order (log-spaced for a chunk size).
@@ -501,6 +527,10 @@ pub struct Watch<'a> {
 pub trait Prepared: Sync {
     /// One line on the problem size.
     fn describe(&self) -> String;
+    /// What a unit of work moves, where it is a transfer: see [`Problem::transfer`].
+    fn transfer(&self) -> Option<Transfer>;
+    /// Workers a parameter sets: see [`Problem::workers`].
+    fn workers(&self) -> Option<usize>;
     /// Steps of a full run.
     fn steps(&self) -> usize;
     /// Units of work per step.
@@ -848,6 +878,12 @@ struct Ready<P: Problem> {
 impl<P: Problem> Prepared for Ready<P> {
     fn describe(&self) -> String {
         self.problem.describe()
+    }
+    fn transfer(&self) -> Option<Transfer> {
+        self.problem.transfer()
+    }
+    fn workers(&self) -> Option<usize> {
+        self.problem.workers()
     }
     fn steps(&self) -> usize {
         self.problem.steps()

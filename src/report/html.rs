@@ -99,77 +99,135 @@ pub fn bar_chart(
     Ok(svg)
 }
 
-/// A sweep's curve on log-log axes: the cost of a unit of work (nanoseconds) at each
-/// value of the parameter, points that failed the check marked grey.
-pub fn sweep_chart(s: &crate::measure::sweep::Sweep) -> Result<String> {
-    let points: Vec<(f64, f64, bool)> = s
-        .points
-        .iter()
-        .filter_map(|p| {
-            let x: f64 = p.value.parse().ok()?;
-            let y = p.cost() * 1e9;
-            (x > 0.0 && y.is_finite() && y > 0.0).then_some((x, y, p.row.as_expected()))
-        })
-        .collect();
-    let fold = |f: fn(f64, f64) -> f64, init: f64, pick: fn(&(f64, f64, bool)) -> f64| {
-        points.iter().map(pick).fold(init, f)
+/// Sweeps' curves on log-log axes, one a variant: the cost of a unit of work
+/// (nanoseconds) at each value of the parameter, points that failed the check marked
+/// grey. Where the units are transfers ([`Transfer`](crate::lesson::Transfer)), two
+/// panels instead: the latency (the time of one transfer) above, the throughput (the
+/// amount moved per second) below.
+pub fn sweep_chart(sweeps: &[crate::measure::sweep::Sweep]) -> Result<String> {
+    type Curve = Vec<(f64, f64, bool)>;
+    let curves = |y: &dyn Fn(&crate::measure::sweep::Point) -> Option<f64>| -> Vec<Curve> {
+        sweeps
+            .iter()
+            .map(|s| {
+                s.points
+                    .iter()
+                    .filter_map(|p| {
+                        let x: f64 = p.value.parse().ok()?;
+                        let y = y(p)?;
+                        (x > 0.0 && y.is_finite() && y > 0.0).then_some((x, y, p.row.as_expected()))
+                    })
+                    .collect()
+            })
+            .collect()
     };
-    let (x0, x1) = (
-        fold(f64::min, f64::INFINITY, |p| p.0),
-        fold(f64::max, 0.0, |p| p.0),
-    );
-    let (y0, y1) = (
-        fold(f64::min, f64::INFINITY, |p| p.1),
-        fold(f64::max, 0.0, |p| p.1),
-    );
-    if points.len() < 2 {
+    let first = sweeps.first().ok_or_else(|| Error::Profiler {
+        what: "draw a sweep",
+        message: "no sweep to draw".to_string(),
+    })?;
+    let transfer = first.transfer_unit();
+    let mut panels: Vec<(String, String, Vec<Curve>)> = Vec::new();
+    let names: Vec<&str> = sweeps.iter().map(|s| s.variant.as_str()).collect();
+    match transfer {
+        None => panels.push((
+            format!(
+                "{} {}: cost per {} against {} (log-log)",
+                first.lesson,
+                names.join(", "),
+                first.unit.trim_end_matches('s'),
+                first.param
+            ),
+            "ns".to_string(),
+            curves(&|p| Some(p.cost() * 1e9)),
+        )),
+        Some(unit) => {
+            panels.push((
+                format!(
+                    "{} {}: latency (one transfer) against {} (log-log)",
+                    first.lesson,
+                    names.join(", "),
+                    first.param
+                ),
+                "ns".to_string(),
+                curves(&|p| p.latency().map(|l| l * 1e9)),
+            ));
+            panels.push((
+                format!("throughput against {} (log-log)", first.param),
+                format!("{unit}/s"),
+                curves(&|p| p.throughput()),
+            ));
+        }
+    }
+    if panels[0].2.iter().all(|c| c.len() < 2) {
         return Err(Error::Profiler {
             what: "draw a sweep",
-            message: format!("{} has fewer than two numeric points", s.param),
+            message: format!("{} has fewer than two numeric points", first.param),
         });
     }
+    let colours = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+    ];
+    let height = 360 * panels.len() as u32;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
         let draw = || -> std::result::Result<(), String> {
             root.fill(&WHITE).map_err(|e| e.to_string())?;
-            let mut chart = ChartBuilder::on(&root)
-                .caption(
-                    format!(
-                        "{} {}: cost per {} against {} (log-log)",
-                        s.lesson,
-                        s.variant,
-                        s.unit.trim_end_matches('s'),
-                        s.param
-                    ),
-                    ("sans-serif", 18),
-                )
-                .margin(10)
-                .x_label_area_size(50)
-                .y_label_area_size(70)
-                .build_cartesian_2d(
-                    (x0 / 1.5..x1 * 1.5).log_scale(),
-                    (y0 / 2.0..y1 * 2.0).log_scale(),
-                )
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc(s.param.as_str())
-                .y_desc("ns")
-                .x_label_formatter(&|x| format_si(*x))
-                .y_label_formatter(&|y| format_si(*y))
-                .draw()
-                .map_err(|e| e.to_string())?;
-            let blue = RGBColor(31, 119, 180);
-            chart
-                .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), blue))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(points.iter().map(|p| {
-                    let colour = if p.2 { blue } else { RGBColor(170, 170, 170) };
-                    Circle::new((p.0, p.1), 4, colour.filled())
-                }))
-                .map_err(|e| e.to_string())?;
+            let areas = root.split_evenly((panels.len(), 1));
+            for (area, (title, y_desc, curves)) in areas.iter().zip(&panels) {
+                let all = curves.iter().flatten();
+                let x0 = all.clone().map(|p| p.0).fold(f64::INFINITY, f64::min);
+                let x1 = all.clone().map(|p| p.0).fold(0.0, f64::max);
+                let y0 = all.clone().map(|p| p.1).fold(f64::INFINITY, f64::min);
+                let y1 = all.map(|p| p.1).fold(0.0, f64::max);
+                if !(x0.is_finite() && y0.is_finite()) {
+                    continue;
+                }
+                let mut chart = ChartBuilder::on(area)
+                    .caption(title, ("sans-serif", 18))
+                    .margin(10)
+                    .x_label_area_size(50)
+                    .y_label_area_size(70)
+                    .build_cartesian_2d(
+                        (x0 / 1.5..x1 * 1.5).log_scale(),
+                        (y0 / 2.0..y1 * 2.0).log_scale(),
+                    )
+                    .map_err(|e| e.to_string())?;
+                chart
+                    .configure_mesh()
+                    .x_desc(first.param.as_str())
+                    .y_desc(y_desc.as_str())
+                    .x_label_formatter(&|x| format_si(*x))
+                    .y_label_formatter(&|y| format_si(*y))
+                    .draw()
+                    .map_err(|e| e.to_string())?;
+                for (i, points) in curves.iter().enumerate() {
+                    let colour = colours[i % colours.len()];
+                    chart
+                        .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), colour))
+                        .map_err(|e| e.to_string())?
+                        .label(names[i])
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+                    chart
+                        .draw_series(points.iter().map(|p| {
+                            let c = if p.2 { colour } else { RGBColor(170, 170, 170) };
+                            Circle::new((p.0, p.1), 4, c.filled())
+                        }))
+                        .map_err(|e| e.to_string())?;
+                }
+                if curves.len() > 1 {
+                    chart
+                        .configure_series_labels()
+                        .background_style(WHITE.mix(0.8))
+                        .border_style(BLACK)
+                        .draw()
+                        .map_err(|e| e.to_string())?;
+                }
+            }
             root.present().map_err(|e| e.to_string())
         };
         draw().map_err(|message| Error::Profiler {
@@ -180,27 +238,53 @@ pub fn sweep_chart(s: &crate::measure::sweep::Sweep) -> Result<String> {
     Ok(svg)
 }
 
-/// A sweep's part of the page: its table and its chart (`file`, relative to the page).
-pub fn sweep_section(s: &crate::measure::sweep::Sweep, file: &str) -> String {
+/// The chart's height for these sweeps: one panel, or two where the units are transfers.
+pub fn sweep_chart_height(sweeps: &[crate::measure::sweep::Sweep]) -> u32 {
+    match sweeps.first().and_then(|s| s.transfer_unit()) {
+        Some(_) => 720,
+        None => 360,
+    }
+}
+
+/// Sweeps' part of the page, one a variant over the same values: their tables and their
+/// chart (`file`, relative to the page).
+pub fn sweep_section(sweeps: &[crate::measure::sweep::Sweep], file: &str) -> String {
     let mut h = String::new();
+    let Some(s) = sweeps.first() else {
+        return h;
+    };
+    let names: Vec<&str> = sweeps.iter().map(|s| s.variant.as_str()).collect();
+    let variants = names.join(", ");
     let _ = writeln!(
         h,
         "<section id=\"{id}\"><h3>{lesson}: {variant} across {param}</h3>",
-        id = escape(&format!("{}-sweep-{}-{}", s.lesson, s.variant, s.param)),
+        id = escape(&format!(
+            "{}-sweep-{}-{}",
+            s.lesson,
+            names.join("-"),
+            s.param
+        )),
         lesson = escape(s.lesson),
-        variant = escape(&s.variant),
+        variant = escape(&variants),
         param = escape(&s.param),
     );
-    let _ = writeln!(h, "<pre>{}</pre>", escape(&crate::report::sweep::table(s)));
-    for n in crate::report::sweep::notes(s) {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&n));
+    for s in sweeps {
+        let _ = writeln!(h, "<pre>{}</pre>", escape(&crate::report::sweep::table(s)));
+        for n in crate::report::sweep::notes(s) {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&n));
+        }
     }
+    let what = match s.transfer_unit() {
+        Some(_) => "latency and throughput",
+        None => "cost",
+    };
     let _ = writeln!(
         h,
-        "<div class=\"charts\"><img src=\"{file}\" alt=\"cost of {variant} against {param}\" width=\"760\" height=\"360\"></div></section>",
+        "<div class=\"charts\"><img src=\"{file}\" alt=\"{what} of {variant} against {param}\" width=\"760\" height=\"{height}\"></div></section>",
         file = escape(file),
-        variant = escape(&s.variant),
+        variant = escape(&variants),
         param = escape(&s.param),
+        height = sweep_chart_height(sweeps),
     );
     h
 }

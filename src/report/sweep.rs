@@ -18,7 +18,8 @@ pub fn markdown_table(s: &Sweep) -> String {
 fn render(s: &Sweep, markdown: bool) -> String {
     let best = s.fastest().map(|p| p.cost());
     let mut b = Builder::default();
-    b.push_record([
+    let transfer = s.transfer_unit();
+    let mut head = vec![
         s.param.clone(),
         "time (median ± MAD)".into(),
         format!("{}/s", s.unit),
@@ -26,10 +27,18 @@ fn render(s: &Sweep, markdown: bool) -> String {
         "workers' imbalance".into(),
         "cost × the fastest".into(),
         format!("matches {}", s.reference),
-    ]);
+    ];
+    if let Some(unit) = transfer {
+        head.extend(["latency (one transfer)".into(), format!("{unit}/s moved")]);
+    }
+    let scaling = s.points.iter().any(|p| p.efficiency.is_some());
+    if scaling {
+        head.push(format!("efficiency vs {}={}", s.param, s.points[0].value));
+    }
+    b.push_record(head);
     for p in &s.points {
         let r = &p.row;
-        b.push_record([
+        let mut record = vec![
             p.value.clone(),
             format_seconds_pm(r.seconds, r.spread),
             r.units_per_second.map_or("—".into(), format_si),
@@ -44,7 +53,18 @@ fn render(s: &Sweep, markdown: bool) -> String {
                 (false, Some(_)) => format!("✗ {:.1e} (expected)", r.rel_error),
                 (false, None) => format!("✗ {:.1e}", r.rel_error),
             },
-        ]);
+        ];
+        if transfer.is_some() {
+            record.push(p.latency().map_or("—".into(), format_seconds));
+            record.push(p.throughput().map_or("—".into(), format_si));
+        }
+        if scaling {
+            record.push(
+                p.efficiency
+                    .map_or("—".into(), |e| format!("{:.0} %", 100.0 * e)),
+            );
+        }
+        b.push_record(record);
     }
     let mut t = b.build();
     match markdown {
@@ -72,6 +92,17 @@ pub fn notes(s: &Sweep) -> Vec<String> {
             s.unit.trim_end_matches('s'),
             sig4(worst)
         ));
+    }
+    if s.points.iter().any(|p| p.efficiency.is_some()) {
+        notes.push(format!(
+            "efficiency: each point's {}/s over the first point's, divided by its workers over the first point's (100 % is perfect scaling).",
+            s.unit
+        ));
+    }
+    for p in &s.points {
+        if let Some(line) = crate::report::split_line(&p.row) {
+            notes.push(format!("at {}={}: {line}", s.param, p.value));
+        }
     }
     if s.points.iter().any(|p| !p.row.full_run) {
         notes.push(

@@ -189,7 +189,7 @@ pub fn tutor(
                     (params, variants.first().copied())
                 }
                 Action::Sweep {
-                    variant,
+                    variants,
                     param,
                     values,
                     params,
@@ -197,7 +197,9 @@ pub fn tutor(
                     for value in values {
                         let mut at = without(with(params), param);
                         at.push(format!("{param}={value}"));
-                        lesson.prepare(&lesson.parse_params_for(&at, variant)?)?;
+                        for variant in variants {
+                            lesson.prepare(&lesson.parse_params_for(&at, variant)?)?;
+                        }
                     }
                     continue;
                 }
@@ -266,13 +268,14 @@ pub fn tutor(
                 }
             }
             Action::Sweep {
-                variant,
+                variants,
                 param,
                 values,
                 params,
             } => {
+                let variant = variants.join(",");
                 let options = crate::commands::sweep::SweepOptions {
-                    variant: variant.to_string(),
+                    variant: variant.clone(),
                     sweep: Some(format!("{param}={}", values.join(","))),
                     // The sweep sets its own parameter, whatever else was given.
                     params: without(with(params), param),
