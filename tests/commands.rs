@@ -126,6 +126,10 @@ fn check_names(words: &[String]) -> Result<(), String> {
     while i < words.len() {
         let value = words.get(i + 1).cloned().unwrap_or_default();
         match words[i].as_str() {
+            // A sweep takes several variants, comma-separated.
+            "--variant" | "-v" if command == "sweep" => {
+                variants.extend(value.split(',').map(String::from))
+            }
             "--variant" | "-v" => variants.push(value),
             "--variants" => variants.extend(value.split(',').map(String::from)),
             "--diff" => {

@@ -200,6 +200,10 @@ pub fn command(p: &Mpi, variant: &str, binary: &Path, out: &Path) -> Result<Comm
                     .join(","),
                 "--map-by",
                 "node",
+                // Each "host" believes the machine's cores are its own and would bind its
+                // first rank to core 0: every host's rank on one core, taking turns.
+                "--bind-to",
+                "none",
                 "--mca",
                 "plm_rsh_agent",
                 &agent.to_string_lossy(),

@@ -324,6 +324,15 @@ fn print_result(p: &Mpi, variant: &str, report: &Report, values: &[f64]) {
     );
     if p.program == Program::Diffusion {
         println!("  total density {:.12e}", values.iter().sum::<f64>());
+        // The reference, here on rank 0 after the timed run: the diffusion lesson's loops.
+        use perflab::lesson::Problem;
+        let d = &p.diffusion;
+        let mut want = d.initial();
+        perflab::lessons::diffusion::variants::loops::run(d, &mut want, d.nsteps);
+        match perflab::lesson::max_rel_error(values, &want) {
+            0.0 => println!("  ✓ the same bits as the diffusion lesson's loops"),
+            e => println!("  ✗ differs from loops: max-norm relative difference {e:.1e}"),
+        }
     } else {
         let want = programs::exact(p);
         let shown: Vec<String> = values.iter().take(16).map(|v| format!("{v}")).collect();
