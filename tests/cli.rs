@@ -250,7 +250,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["run", "nope"],
-            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks, mpi)",
         ),
         (
             &["run", "diffusion", "--variant", "fast"],
@@ -305,7 +305,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["profile", "nope", "--variant", "loops"],
-            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks, mpi)",
         ),
         (
             &["profile", "diffusion", "--variant", "fast"],

@@ -37,7 +37,7 @@ pub static LESSON: Spec<Mpi> = Spec {
         },
         Size {
             name: "small",
-            params: &["topic=diffusion", "dx=0.2", "runtime=1"],
+            params: &["dx=0.2", "runtime=1"],
         },
         Size {
             name: "memory-bound",
@@ -190,7 +190,7 @@ pub const PARAMS: &[ParamSpec] = &[
     },
     ParamSpec {
         name: "watchdog",
-        default: "1",
+        default: "0.5",
         help: "deadlock: seconds without progress after which `naive` is declared deadlocked and ended",
         kind: Kind::Real {
             min: Limit::Excl(0.0),
@@ -516,7 +516,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Deadlock, and the order that avoids it",
-        text: "If every rank first sends and only then receives, and a send waits until its message is received (as `synchronous_send` always does, and a large standard send does once MPI's buffers are full), every rank waits for a receive nobody reaches: a deadlock. `naive` does exactly that; a watchdog ends it after `watchdog` seconds and its row says so. `ordered` lets even ranks send first and odd ranks receive first; `paired` leaves the pairing to MPI with `sendrecv`.",
+        text: "If every rank first sends and only then receives, and a send waits until its message is received (as `synchronous_send` always does, and a large standard send does once MPI's buffers are full), every rank waits for a receive nobody reaches: a deadlock. `naive` does exactly that; a watchdog ends it after `watchdog` seconds (0.5 by default) and its row says so. `ordered` lets even ranks send first and odd ranks receive first; `paired` leaves the pairing to MPI with `sendrecv`.",
         action: Action::Compare {
             variants: &["naive", "ordered", "paired"],
             params: &["topic=deadlock", "ranks=4"],
