@@ -146,9 +146,12 @@ pub fn swept(
     clock: &dyn Clock,
     out: &mut dyn Write,
 ) -> anyhow::Result<Vec<Sweep>> {
-    let variants: Vec<&str> = args.variant.split(',').map(str::trim).collect();
-    // The other parameters first: a bad one is named whatever the sweep says.
+    // The names as typed: "loops\n" is no variant, and is named as typed.
+    let variants: Vec<&str> = args.variant.split(',').collect();
+    // The variants and the other parameters first: a bad one is named whatever the sweep
+    // says.
     for v in &variants {
+        lesson.variant_index(v)?;
         lesson.parse_params_for(&args.params, v)?;
     }
     if let Some(chart) = &args.chart {
