@@ -289,11 +289,7 @@ fn all_cases() -> Vec<Case> {
     // diffusion lesson's kernel, measured there; here the estimate of `run --variant
     // loops` counts one grid more than the run holds (98 MiB against 67 MiB at dx=0.01:
     // an over-estimate, so the guard errs on the safe side), and is not held to 25 %.
-    all.extend(cases(
-        "mpi",
-        &["threads"],
-        &sizes(&d, &["topic=diffusion"]),
-    ));
+    all.extend(cases("mpi", &["threads"], &sizes(&d, &["topic=diffusion"])));
     all.extend(compares());
     all
 }
