@@ -73,7 +73,17 @@ fn find_or_build() -> Result<PathBuf> {
     if stem == "mpi" || stem == "mpi-exercise" {
         return Ok(me);
     }
-    let ranks = me.with_file_name("mpi");
+    // Beside this binary; from a test or bench harness in target/release/deps, one folder up.
+    let here = me.with_file_name("mpi");
+    let up = me
+        .parent()
+        .filter(|d| d.file_name().is_some_and(|n| n == "deps"))
+        .and_then(|d| d.parent())
+        .map(|d| d.join("mpi"));
+    let ranks = match up {
+        Some(up) if !here.is_file() => up,
+        _ => here,
+    };
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if let (Some(theirs), Some(mine)) = (modified(&ranks), modified(&me))
         && theirs >= mine
