@@ -21,17 +21,6 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/mpi/hosts.sh")
 }
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
 /// The namespaces whose names start with `perflab-`.
 fn ours() -> Vec<String> {
     let o = Command::new("ip").args(["netns", "list"]).output().unwrap();
@@ -137,7 +126,7 @@ fn namespace_of_host(k: usize) -> u64 {
 
 #[test]
 fn ranks_run_on_hosts_that_are_network_namespaces() {
-    if !is_root() {
+    if !launch::is_root() {
         eprintln!("skipped: network namespaces need root, and this test runs as a user");
         return;
     }

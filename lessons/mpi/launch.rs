@@ -285,7 +285,9 @@ fn kill_hosts(hosts: usize) {
     }
 }
 
-fn is_root() -> bool {
+/// Whether this process runs as root (Open MPI then wants `--allow-run-as-root`, and only
+/// root can make the hosts' namespaces).
+pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
