@@ -140,7 +140,14 @@ fn go_tool_pprof_reads_the_whole_profile() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    let disasm = run(&["-disasm", "nested::step"]);
+    // `-show_from` keeps only the frames from nested::step down. Without it this pprof
+    // (Debian's, of 2021) fails at random, about one run in twelve, with "no matches
+    // found": it fixes a binary's load address from the first graph node it is handed,
+    // and its nodes come out of a Go map in random order, so when that node is one of the
+    // libc frames at the stacks' roots (outside the executable's mapping) the error
+    // sticks for every address. Measured here: 5 failures in 60 runs without it, none in
+    // 60 with it.
+    let disasm = run(&["-show_from=nested::step", "-disasm", "nested::step"]);
     assert!(
         disasm.lines().any(|l| l.starts_with("ROUTINE")
             && l.contains("perflab::lessons::diffusion::variants::nested::step")),
