@@ -3,6 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+use common::check_keys;
+
 const SMALL: &[&str] = &["-p", "dx=0.5", "-p", "runtime=1"];
 
 /// Runs perflab in `dir`, its default reports folder `dir/reports`.
@@ -43,28 +46,6 @@ fn with(base: &[&str], more: &[&str]) -> Vec<String> {
 
 fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-fn check_keys(doc: &serde_json::Value, variants: usize) {
-    let rows = doc["variants"].as_array().unwrap();
-    assert_eq!(rows.len(), variants);
-    for r in rows {
-        for key in [
-            "variant",
-            "seconds",
-            "speedup",
-            "units_per_second",
-            "matches_reference",
-            "checksum",
-        ] {
-            assert!(r.get(key).is_some(), "no key {key} in {r}");
-        }
-        assert_eq!(r["matches_reference"], true, "{r}");
-        assert!(r["seconds"].as_f64().unwrap() > 0.0);
-        assert!(r["units_per_second"].as_f64().unwrap() > 0.0);
-        assert!(r["speedup"].as_f64().unwrap() > 0.0);
-    }
-    assert!(doc["machine"]["cpu"].is_string());
 }
 
 /// What other processes used while a run measured, read from /proc/stat and getrusage:
@@ -476,51 +457,6 @@ fn snapshots_are_pngs_every_outtime_and_a_gif() {
         "{err}"
     );
     assert!(!dir.path().join("many").exists());
-}
-
-#[test]
-fn tour_writes_markdown_and_json_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = ok(&perflab(
-        &["tour", "--out", "out", "--samples", "1", "--budget", "0.02"],
-        dir.path(),
-    ));
-    assert!(text.contains("wrote out/tour.md"), "{text}");
-    let md = std::fs::read_to_string(dir.path().join("out/diffusion/compare.md")).unwrap();
-    assert!(md.contains("| variant") && md.contains("Machine:"), "{md}");
-    let doc: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/diffusion/compare.json")).unwrap(),
-    )
-    .unwrap();
-    check_keys(&doc, 9);
-    assert!(
-        std::fs::read_to_string(dir.path().join("out/tour.md"))
-            .unwrap()
-            .contains("2-D diffusion")
-    );
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out/diffusion"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .filter(|n| n.to_string_lossy().starts_with(".perflab-"))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    // The page links only files that are there, and every profile it names.
-    let page = std::fs::read_to_string(dir.path().join("out/index.html")).unwrap();
-    let mut links = 0;
-    for attr in ["href=\"", "src=\""] {
-        for piece in page.split(attr).skip(1) {
-            let target = piece.split('"').next().unwrap();
-            if target.starts_with('#') || target.contains(':') {
-                continue;
-            }
-            links += 1;
-            assert!(
-                dir.path().join("out").join(target).exists(),
-                "index.html links {target}, which is not there"
-            );
-        }
-    }
-    assert!(links > 20, "only {links} links in the page");
 }
 
 #[test]

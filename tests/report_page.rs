@@ -1,10 +1,13 @@
-//! The tour's page in a real browser: headless Chromium (Debian's `chromium`, which
-//! `.ci/run` installs) loads `reports/tour/index.html`; the page itself counts the images that
-//! decoded and the script errors, and the test reads both from the rendered DOM, then
-//! saves a screenshot beside the page.
+//! The tour, run once (it is the longest thing the tests run): its Markdown and JSON
+//! reports, and its page in a real browser: headless Chromium (Debian's `chromium`, which
+//! `.ci/run` installs) loads `index.html`; the page itself counts the images that decoded
+//! and the script errors, and the test reads both from the rendered DOM, then saves a
+//! screenshot beside the page.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod common;
 
 fn chromium() -> PathBuf {
     if let Some(p) = std::env::var_os("PERFLAB_CHROMIUM") {
@@ -37,16 +40,19 @@ fn headless(profile: &Path, args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn tour_page_renders_tables_and_charts_without_errors() {
+fn tour_writes_reports_and_a_page_that_renders() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("reports");
+    let out = dir.path().join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
-        .args(["tour", "--budget", "0.05", "--samples", "1", "--out"])
-        .arg(&out)
+        .args(["tour", "--out", "out", "--samples", "1", "--budget", "0.02"])
         .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("wrote out/tour.md"), "{text}");
+    reports_are_whole(&out);
+
     let page = out.join("index.html");
     let url = format!("file://{}", page.display());
     let profile = dir.path().join("chromium-profile");
@@ -114,4 +120,43 @@ fn tour_page_renders_tables_and_charts_without_errors() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+}
+
+/// The tour's Markdown and JSON, no temporary file left, and a page that links only files
+/// that are there.
+fn reports_are_whole(out: &Path) {
+    let md = std::fs::read_to_string(out.join("diffusion/compare.md")).unwrap();
+    assert!(md.contains("| variant") && md.contains("Machine:"), "{md}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("diffusion/compare.json")).unwrap())
+            .unwrap();
+    common::check_keys(&doc, 9);
+    assert!(
+        std::fs::read_to_string(out.join("tour.md"))
+            .unwrap()
+            .contains("2-D diffusion")
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(out.join("diffusion"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".perflab-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    // The page links only files that are there, and every profile it names.
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let mut links = 0;
+    for attr in ["href=\"", "src=\""] {
+        for piece in page.split(attr).skip(1) {
+            let target = piece.split('"').next().unwrap();
+            if target.starts_with('#') || target.contains(':') {
+                continue;
+            }
+            links += 1;
+            assert!(
+                out.join(target).exists(),
+                "index.html links {target}, which is not there"
+            );
+        }
+    }
+    assert!(links > 20, "only {links} links in the page");
 }
