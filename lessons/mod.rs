@@ -52,6 +52,7 @@ macro_rules! variant {
     };
 }
 
+pub mod cache;
 pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
@@ -73,6 +74,7 @@ static ALL: &[&dyn Lesson] = &[
     &pools::LESSON,
     &tasks::LESSON,
     &mpi::LESSON,
+    &cache::LESSON,
 ];
 
 /// Every lesson, in teaching order.

@@ -290,6 +290,36 @@ fn all_cases() -> Vec<Case> {
     // loops` counts one grid more than the run holds (98 MiB against 67 MiB at dx=0.01:
     // an over-estimate, so the guard errs on the safe side), and is not held to 25 %.
     all.extend(cases("mpi", &["threads"], &sizes(&d, &["topic=diffusion"])));
+    // cache, topic by topic: arrays from about 1 MB to a few hundred (the axis topic at
+    // most 2000², 32 MB; inplace up to 40 million values, 320 MB; the mountain to 256 MiB).
+    let cache: [(&str, &[&str], [&str; 2]); 5] = [
+        ("axis", &["axis0", "library"], ["n=400", "n=2000"]),
+        (
+            "transpose",
+            &["strided", "copy", "dot"],
+            ["n=10000", "n=1000000"],
+        ),
+        (
+            "inplace",
+            &["inplace", "newarray", "selected"],
+            ["n=200000", "n=40000000"],
+        ),
+        ("matmul", &["ikj", "gemm"], ["n=400", "n=2000"]),
+        (
+            "mountain",
+            &["stride1"],
+            ["bytes=1048576", "bytes=268435456"],
+        ),
+    ];
+    for (topic, variants, at) in cache {
+        let t = format!("topic={topic}");
+        let each: Vec<&[&str]> = at.iter().map(std::slice::from_ref).collect();
+        all.extend(cases(
+            "cache",
+            variants,
+            &sizes(&each, &[t.as_str(), "repeat=1"]),
+        ));
+    }
     all.extend(compares());
     all
 }
