@@ -196,7 +196,7 @@ pub fn grid_entry(i: usize, j: usize) -> u64 {
 
 /// The mountain's value number i, as a whole number: nonzero only every 16th.
 pub fn mountain_entry(i: usize) -> u64 {
-    if i % 16 == 0 {
+    if i.is_multiple_of(16) {
         ((i / 16) % 1024) as u64
     } else {
         0
