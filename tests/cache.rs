@@ -74,9 +74,9 @@ fn answers_are_what_an_independent_computation_says() {
     // Column sums of the symmetric grid, added in floats by hand.
     let p = problem(&["topic=axis", "n=50"]);
     let (got, _) = run(&["topic=axis", "n=50"], "axis0");
-    for j in 0..50 {
+    for (j, g) in got.iter().enumerate() {
         let s: f64 = (0..50).map(|i| p.grid[[i, j]]).sum();
-        assert_eq!(got[j], s);
+        assert_eq!(*g, s);
         assert_eq!(p.grid[[j, 3]], p.grid[[3, j]]);
     }
     // The matrix product entry by entry.
