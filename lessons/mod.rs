@@ -55,6 +55,7 @@ macro_rules! variant {
 pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
+pub mod laplace;
 pub mod montecarlo;
 pub mod mpi;
 pub mod particles;
@@ -73,6 +74,7 @@ static ALL: &[&dyn Lesson] = &[
     &pools::LESSON,
     &tasks::LESSON,
     &mpi::LESSON,
+    &laplace::LESSON,
 ];
 
 /// Every lesson, in teaching order.
