@@ -49,7 +49,8 @@ pub static LESSON: Spec<Laplace> = Spec {
         hints: &[
             "Count the passes over memory in one sweep: the copy `old`, each shifted neighbour copied out, each sum into a new Vec, the new interior, the differences, their squares. Every one reads or writes n² values; a Jacobi sweep needs one read of the old grid and one write of the new.",
             "Compute each new value straight from `old` into `u` in one loop over the rows, with its difference and square added to `err` in the same place: no shifted copies, no temporaries. Keep the order 0.25 * (((up + down) + left) + right) and the bits match.",
-            "Let the compiler see slices of one length: take `above`, `mid` and `below` as whole rows of `old` and the row of `u` you write as `chunks_exact_mut(n)`, and loop `for j in 1..n - 1`. The `jacobi` variant in lessons/laplace/variants/jacobi.rs is one way.",
+            "Let the compiler see slices of one length: take `above`, `mid` and `below` as whole rows of `old` and the row you write as `chunks_exact_mut(n)`, and loop `for j in 1..n - 1` (lessons/laplace/variants/jacobi.rs is that loop).",
+            "Still short of 4×? The copy `old` is a pass of its own every sweep. Keep a second grid for the whole run (a clone of `state.u` at the start, so its edges are right), write each sweep's new values into it from `state.u`, then `std::mem::swap` the two.",
         ],
     })),
 };
@@ -302,9 +303,7 @@ impl Problem for Laplace {
             "inplace" | "c" | "rbserial" | "redblack" => grid,
             "jacobi" => 2.0 * grid,
             "slices" => 4.0 * grid,
-            "objects" => {
-                2.0 * grid + n * block((8.0 * n) as u64) as f64 + n * n * block(32) as f64
-            }
+            "objects" => 2.0 * grid + n * block((8.0 * n) as u64) as f64 + n * n * block(32) as f64,
             // The exercise as it starts.
             _ => 3.0 * grid + 8.0 * inner,
         };
