@@ -56,6 +56,7 @@ pub mod cache;
 pub mod diffusion;
 pub mod fusion;
 pub mod idioms;
+pub mod laplace;
 pub mod montecarlo;
 pub mod mpi;
 pub mod particles;
@@ -75,6 +76,7 @@ static ALL: &[&dyn Lesson] = &[
     &tasks::LESSON,
     &mpi::LESSON,
     &cache::LESSON,
+    &laplace::LESSON,
 ];
 
 /// Every lesson, in teaching order.

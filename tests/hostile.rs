@@ -34,6 +34,7 @@ fn lesson_bin(name: &str) -> &'static str {
         "montecarlo" => env!("CARGO_BIN_EXE_montecarlo"),
         "sharing" => env!("CARGO_BIN_EXE_sharing"),
         "cache" => env!("CARGO_BIN_EXE_cache"),
+        "laplace" => env!("CARGO_BIN_EXE_laplace"),
         // In the package perflab-mpi (built by `cargo build --workspace`), beside perflab.
         "mpi" => {
             let path = std::path::Path::new(env!("CARGO_BIN_EXE_perflab")).with_file_name("mpi");

@@ -320,6 +320,17 @@ fn all_cases() -> Vec<Case> {
             &sizes(&each, &[t.as_str(), "repeat=1"]),
         ));
     }
+    // laplace: n = 400, 1500, 3000 are grids of 1.3, 18, 72 MB; one sweep each. `slices`
+    // holds four grids at its error sum; `objects` (56 bytes a point) stops at 1500².
+    let laplace = ["inplace", "c", "slices", "jacobi", "rbserial", "redblack"];
+    let lp = [&["n=400"][..], &["n=1500"], &["n=3000"]];
+    all.extend(cases("laplace", &laplace, &sizes(&lp, &["iterations=1"])));
+    let lo = [&["n=300"][..], &["n=1000"], &["n=1500"]];
+    all.extend(cases(
+        "laplace",
+        &["objects"],
+        &sizes(&lo, &["iterations=1"]),
+    ));
     all.extend(compares());
     all
 }
@@ -327,7 +338,7 @@ fn all_cases() -> Vec<Case> {
 /// `compare` as a whole (every variant measured and checked beside the reference, with
 /// what the engine keeps), once per lesson at a size where its runs set the peak.
 fn compares() -> Vec<Case> {
-    let at: [(&str, &[&str]); 10] = [
+    let at: [(&str, &[&str]); 11] = [
         ("diffusion", &["dx=0.03", "runtime=0.00045"]),
         ("particles", &["n=200000", "dt=1e-5"]),
         ("fusion", &["n=5000000", "repeat=1"]),
@@ -338,6 +349,7 @@ fn compares() -> Vec<Case> {
         ("tasks", &["n=1024", "tile=64", "repeat=1"]),
         ("montecarlo", &["samples=300000", "chunk=1"]),
         ("sharing", &["threads=64", "increments=1000", "repeat=1"]),
+        ("laplace", &["n=2000", "iterations=1", "topic=jacobi"]),
     ];
     at.iter()
         .map(|(lesson, params)| {
