@@ -486,7 +486,8 @@ impl Problem for Diffusion {
 
     /// With N = npnts, a grid G = 8·N² bytes: every run starts from `initial`'s grid and
     /// returns one; each variant adds, as its code is written,
-    /// - `loops`, `fused`, `prange`: a second buffer, 2G in all;
+    /// - `loops`, `fused`, `prange`: a second buffer, 2G in all; `blocked` too (its rings of
+    ///   three rows per step level are a few tens of KB);
     /// - `indexed`, `c`: a laplacian array, 2G;
     /// - `slices`: ndarray's laplacian and the `4·centre` temporary subtracted from it, 3G;
     /// - `nested` (and the exercise, which starts as nested): the rows copied out, the
@@ -506,7 +507,7 @@ impl Problem for Diffusion {
         let row = 8.0 * n;
         let rows = |count: f64| count * block(row as u64) as f64;
         let run = match variant {
-            "loops" | "fused" | "prange" | "indexed" | "c" => 2.0 * grid,
+            "loops" | "fused" | "blocked" | "prange" | "indexed" | "c" => 2.0 * grid,
             "slices" => 3.0 * grid,
             "parallel" => {
                 let inner = self.nrows;
