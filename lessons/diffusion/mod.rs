@@ -101,9 +101,9 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "One pass, and the compiler's SIMD",
-        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Both beat the C baseline, which keeps the tutorial's two loop nests.",
+        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Both beat the C baseline, which keeps the tutorial's two loop nests. `blocked` goes one further: one sweep down the grid advances several steps, keeping three rows per step in the L1 cache, and still computes exactly what `loops` does, to the bit. The README measures how close each comes to the cache-bandwidth limit and why blocking gains little at this size.",
         action: Action::Compare {
-            variants: &["slices", "fused", "loops", "c"],
+            variants: &["slices", "fused", "loops", "blocked", "c"],
             params: &[],
         },
     },

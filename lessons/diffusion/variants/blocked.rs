@@ -22,6 +22,9 @@ pub const DEPTH: usize = 2;
 /// Lanes per chunk: four AVX2 vectors of doubles, unrolled.
 const W: usize = 16;
 
+/// One chunk of a row.
+type Chunk = [f64; W];
+
 /// The cells of one row: `out[k] = centre[k] + coef·(up + down + left + right − 4·centre)`,
 /// the same expression as `loops`' `stencil`, in chunks of `W` lanes the compiler turns
 /// into SIMD, the tail lane by lane. `x − 4·c` is computed as one fused multiply-add
@@ -52,21 +55,8 @@ fn stencil(
         .zip(left.chunks_exact(W).zip(centre.chunks_exact(W)))
         .zip(right.chunks_exact(W))
     {
-        let (o, u, d, l, c, r): (
-            &mut [f64; W],
-            &[f64; W],
-            &[f64; W],
-            &[f64; W],
-            &[f64; W],
-            &[f64; W],
-        ) = (
-            o.try_into().unwrap(),
-            u.try_into().unwrap(),
-            d.try_into().unwrap(),
-            l.try_into().unwrap(),
-            c.try_into().unwrap(),
-            r.try_into().unwrap(),
-        );
+        let o: &mut Chunk = o.try_into().unwrap();
+        let [u, d, l, c, r]: [&Chunk; 5] = [u, d, l, c, r].map(|x| x.try_into().unwrap());
         // All of the chunk's inputs are read before any output is written: the compiler
         // needs no proof that `out` overlaps none of them to use vector instructions.
         *o = std::array::from_fn(|k| cell(u[k], d[k], l[k], c[k], r[k], coef));
