@@ -513,7 +513,7 @@ mod tests {
         let r = round(Machine::this().to_string());
         assert!(r.has_cache_bandwidth());
         assert!(
-            r.describe().contains("200 GB/s from L1"),
+            r.describe().contains("200.0 GB/s from L1"),
             "{}",
             r.describe()
         );
