@@ -307,6 +307,8 @@ fn a_measurement(machine: &str, flops_all: f64) -> perflab::inspect::roofline::R
         flops_one: 50e9,
         flops_all,
         caches: vec![],
+        l1_bandwidth: 200e9,
+        l2_bandwidth: 80e9,
     }
 }
 

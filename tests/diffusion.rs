@@ -167,3 +167,67 @@ fn bad_parameters_are_refused_with_the_valid_range() {
     );
     assert!(err(&["runtime=1e300"]).starts_with("invalid runtime = 1e300"));
 }
+
+#[test]
+fn blocked_is_bit_identical_to_loops_at_any_depth() {
+    use perflab::lessons::diffusion::variants::{blocked, loops};
+    // Odd and even grids (npnts 268, 43, 25, 12, 5, 3), step counts that the depths do and
+    // do not divide, and depths deeper than the run.
+    for dx in ["dx=0.075", "dx=0.5", "dx=0.87", "dx=2", "dx=6", "dx=15"] {
+        for init in ["init=peaks", "init=mode"] {
+            let p = problem(&[dx, init]);
+            for steps in [0, 1, 2, 3, 7, 16, 41] {
+                let mut want = p.initial();
+                loops::run(&p, &mut want, steps);
+                for depth in [1, 2, 3, 4, 5, 8, 64] {
+                    let mut got = p.initial();
+                    blocked::run_depth(&p, &mut got, steps, depth);
+                    let differ = got
+                        .iter()
+                        .zip(&want)
+                        .position(|(a, b)| a.to_bits() != b.to_bits());
+                    assert_eq!(
+                        differ, None,
+                        "{dx} {init}, {steps} steps, depth {depth}: first differing cell"
+                    );
+                }
+            }
+        }
+    }
+    // The variant as registered, on the full default run's first 500 steps.
+    let (want, got) = (run(&[], "loops", 500), run(&[], "blocked", 500));
+    assert!(
+        want.iter()
+            .zip(&got)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
+}
+
+#[test]
+fn blocked_keeps_whatever_boundary_the_state_has() {
+    use perflab::lessons::diffusion::variants::{blocked, loops};
+    // loops never writes the boundary, so a non-zero one stays and feeds its neighbours;
+    // the blocked sweep must read it the same way at every step level.
+    let p = problem(&["dx=0.9"]);
+    let n = p.npnts;
+    let mut start = p.initial();
+    for k in 0..n {
+        for c in [k, (n - 1) * n + k, k * n, k * n + n - 1] {
+            start[c] = 0.5 + k as f64 / n as f64;
+        }
+    }
+    for steps in [1, 5, 12] {
+        let mut want = start.clone();
+        loops::run(&p, &mut want, steps);
+        for depth in [2, 3, 5] {
+            let mut got = start.clone();
+            blocked::run_depth(&p, &mut got, steps, depth);
+            assert!(
+                got.iter()
+                    .zip(&want)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{steps} steps, depth {depth}"
+            );
+        }
+    }
+}

@@ -161,7 +161,7 @@ fn all_cases() -> Vec<Case> {
     // diffusion: dx = 0.1, 0.03, 0.01 are grids of 202², 668², 2002² (0.3, 3.6, 32 MB);
     // runtime = dx²/2 is two steps. `dynamic` (16 grids' worth) stops at 1002².
     let diffusion = [
-        "nested", "indexed", "slices", "fused", "loops", "prange", "parallel", "c",
+        "nested", "indexed", "slices", "fused", "loops", "blocked", "prange", "parallel", "c",
     ];
     let d = [
         &["dx=0.1", "runtime=0.005"][..],

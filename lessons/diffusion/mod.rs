@@ -101,9 +101,9 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "One pass, and the compiler's SIMD",
-        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Both beat the C baseline, which keeps the tutorial's two loop nests.",
+        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Both beat the C baseline, which keeps the tutorial's two loop nests. `blocked` goes one further: one sweep down the grid advances several steps, keeping three rows per step in the L1 cache, and still computes exactly what `loops` does, to the bit. The README measures how close each comes to the cache-bandwidth limit and why blocking gains little at this size.",
         action: Action::Compare {
-            variants: &["slices", "fused", "loops", "c"],
+            variants: &["slices", "fused", "loops", "blocked", "c"],
             params: &[],
         },
     },
@@ -486,7 +486,8 @@ impl Problem for Diffusion {
 
     /// With N = npnts, a grid G = 8·N² bytes: every run starts from `initial`'s grid and
     /// returns one; each variant adds, as its code is written,
-    /// - `loops`, `fused`, `prange`: a second buffer, 2G in all;
+    /// - `loops`, `fused`, `prange`: a second buffer, 2G in all; `blocked` too (its rings of
+    ///   three rows per step level are a few tens of KB);
     /// - `indexed`, `c`: a laplacian array, 2G;
     /// - `slices`: ndarray's laplacian and the `4·centre` temporary subtracted from it, 3G;
     /// - `nested` (and the exercise, which starts as nested): the rows copied out, the
@@ -506,7 +507,7 @@ impl Problem for Diffusion {
         let row = 8.0 * n;
         let rows = |count: f64| count * block(row as u64) as f64;
         let run = match variant {
-            "loops" | "fused" | "prange" | "indexed" | "c" => 2.0 * grid,
+            "loops" | "fused" | "blocked" | "prange" | "indexed" | "c" => 2.0 * grid,
             "slices" => 3.0 * grid,
             "parallel" => {
                 let inner = self.nrows;

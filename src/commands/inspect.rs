@@ -71,7 +71,8 @@ pub fn machine(again: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     use crate::inspect::roofline;
     let path = roofline::path();
     let kept = match roofline::read(&path) {
-        roofline::Kept::Usable(r) if !again => Some(r),
+        // A file from before the cache bandwidths were measured is measured anew.
+        roofline::Kept::Usable(r) if !again && r.has_cache_bandwidth() => Some(r),
         _ => None,
     };
     let r = match kept {
@@ -84,7 +85,9 @@ pub fn machine(again: bool, out: &mut dyn Write) -> anyhow::Result<()> {
             r
         }
         None => {
-            eprintln!("measuring: STREAM triad over 768 MiB, then FMA loops (a few seconds) …");
+            eprintln!(
+                "measuring: STREAM triad over 768 MiB, FMA loops, then L1 and L2 reads (a few seconds) …"
+            );
             let r = roofline::measure()?;
             // A damaged file is moved aside, not replaced, and that is said.
             crate::commands::warn(roofline::save_at(&path, &r)?);

@@ -7,6 +7,9 @@
 //! - Peak double-precision rate: independent chains of fused multiply-adds, enough of
 //!   them to fill the FMA units' pipelines, on one thread and on all.
 //! - Cores, and the cache sizes the OS reports.
+//! - Read bandwidth from the L1 and the L2 caches: a sum over a working set of half the
+//!   level's size (16 KiB and 256 KiB when the OS reports no sizes), on one thread. Older
+//!   files without these figures still read; `cargo perflab machine` measures anew.
 //!
 //! A kernel doing `f` flops and moving `b` bytes per unit of work (its arithmetic
 //! intensity is `f / b`) cannot beat `min(peak, f/b · bandwidth)` flops per second: its
@@ -37,6 +40,13 @@ pub struct Roofline {
     pub flops_all: f64,
     /// Caches the OS reports, e.g. "L1d 48 KiB", "L2 2 MiB".
     pub caches: Vec<String>,
+    /// Read bandwidth from the L1 data cache on one thread, bytes per second (0: not
+    /// measured, a file written before it was).
+    #[serde(default)]
+    pub l1_bandwidth: f64,
+    /// Read bandwidth from the L2 cache on one thread, bytes per second (0: not measured).
+    #[serde(default)]
+    pub l2_bandwidth: f64,
 }
 
 impl Roofline {
@@ -64,7 +74,8 @@ impl Roofline {
              bandwidth     {}B/s on 1 thread, {}B/s on {} (STREAM triad, 24 B per element)\n\
              peak flops    {}FLOP/s on 1 thread, {}FLOP/s on {} (double-precision FMA)\n\
              ridge point   {:.2} flops per byte on {} threads: below it a kernel is bound by memory\n\
-             caches        {}\n",
+             caches        {}\n\
+             cache reads   {}\n",
             self.machine,
             format_si(self.bandwidth_one),
             format_si(self.bandwidth_all),
@@ -78,8 +89,25 @@ impl Roofline {
                 "not reported".to_string()
             } else {
                 self.caches.join(", ")
+            },
+            if self.has_cache_bandwidth() {
+                format!(
+                    "{}B/s from L1, {}B/s from L2 on 1 thread (sums over half of each)",
+                    format_si(self.l1_bandwidth),
+                    format_si(self.l2_bandwidth)
+                )
+            } else {
+                "not measured (`cargo perflab machine --again` measures them)".to_string()
             }
         )
+    }
+
+    /// Whether the L1 and L2 read bandwidths were measured (files from before they were
+    /// have neither).
+    pub fn has_cache_bandwidth(&self) -> bool {
+        [self.l1_bandwidth, self.l2_bandwidth]
+            .iter()
+            .all(|x| x.is_finite() && *x > 0.0)
     }
 }
 
@@ -151,6 +179,55 @@ fn peak(threads: usize) -> f64 {
     flops / best
 }
 
+/// Sums `set` with sixteen independent accumulators (four AVX2 vectors), so that loads,
+/// not the adds' latency, set the pace.
+fn sum16(set: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 16];
+    for chunk in set.chunks_exact(16) {
+        for (a, x) in acc.iter_mut().zip(chunk) {
+            *a += x;
+        }
+    }
+    acc.iter().sum()
+}
+
+/// Best read bandwidth over a working set of `bytes` (kept in the cache it fits), bytes
+/// per second: five rounds of about 40 ms each.
+fn cache_bandwidth(bytes: usize) -> f64 {
+    let set = vec![1.0f64; (bytes / 8).max(16) / 16 * 16];
+    let bytes = 8.0 * set.len() as f64;
+    // Passes for about 40 ms at 100 GB/s; the best round counts.
+    let passes = ((4e9 / bytes) as u64).max(1);
+    (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..passes {
+                black_box(sum16(black_box(&set)));
+            }
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+        .recip()
+        * bytes
+        * passes as f64
+}
+
+/// The size in bytes of the cache named `name` ("L1d", "L2") in `caches`, as [`caches`]
+/// writes them.
+fn cache_size(caches: &[String], name: &str) -> Option<usize> {
+    caches.iter().find_map(|c| {
+        let mut words = c.split_whitespace();
+        (words.next()? == name).then_some(())?;
+        let number: usize = words.next()?.parse().ok()?;
+        let unit = match words.next()? {
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            _ => 1,
+        };
+        Some(number * unit)
+    })
+}
+
 /// The caches Linux reports for CPU 0.
 fn caches() -> Vec<String> {
     let base = Path::new("/sys/devices/system/cpu/cpu0/cache");
@@ -195,6 +272,10 @@ pub fn measure() -> Result<Roofline> {
     let bandwidth_one = bandwidth(1, &mut a, &b, &c)?;
     let bandwidth_all = bandwidth(threads, &mut a, &b, &c)?;
     drop((a, b, c));
+    let caches = caches();
+    let half = |name: &str, default: usize| cache_size(&caches, name).map_or(default, |b| b / 2);
+    let l1_bandwidth = cache_bandwidth(half("L1d", 16 << 10));
+    let l2_bandwidth = cache_bandwidth(half("L2", 256 << 10));
     Ok(Roofline {
         machine: Machine::this().to_string(),
         threads,
@@ -202,7 +283,9 @@ pub fn measure() -> Result<Roofline> {
         bandwidth_all,
         flops_one: peak(1),
         flops_all: peak(threads),
-        caches: caches(),
+        caches,
+        l1_bandwidth,
+        l2_bandwidth,
     })
 }
 
@@ -331,6 +414,8 @@ mod tests {
             flops_one: 50e9,
             flops_all: 100e9,
             caches: vec![],
+            l1_bandwidth: 200e9,
+            l2_bandwidth: 80e9,
         }
     }
 
@@ -421,6 +506,31 @@ mod tests {
             w.contains("is another machine's (a far bigger machine)"),
             "{w}"
         );
+    }
+
+    #[test]
+    fn cache_figures_are_optional_in_old_files_and_sizes_parse() {
+        let r = round(Machine::this().to_string());
+        assert!(r.has_cache_bandwidth());
+        assert!(
+            r.describe().contains("200.0 GB/s from L1"),
+            "{}",
+            r.describe()
+        );
+        let mut json: serde_json::Value = serde_json::to_value(&r).unwrap();
+        let map = json.as_object_mut().unwrap();
+        map.remove("l1_bandwidth");
+        map.remove("l2_bandwidth");
+        let old: Roofline = serde_json::from_value(json).unwrap();
+        assert!(!old.has_cache_bandwidth());
+        assert!(old.flaw().is_none());
+        assert!(old.describe().contains("not measured"));
+        let caches = vec!["L1d 32 KiB".to_string(), "L2 1 MiB".to_string()];
+        assert_eq!(cache_size(&caches, "L1d"), Some(32 << 10));
+        assert_eq!(cache_size(&caches, "L2"), Some(1 << 20));
+        assert_eq!(cache_size(&caches, "L3"), None);
+        assert_eq!(sum16(&[1.0; 48]), 48.0);
+        assert!(cache_bandwidth(4096) > 0.0);
     }
 
     #[test]

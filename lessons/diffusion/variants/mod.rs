@@ -10,6 +10,7 @@
 use super::Diffusion;
 use crate::lesson::Variant;
 
+pub mod blocked;
 mod c;
 mod dynamic;
 pub mod fused;
@@ -51,6 +52,11 @@ pub static ALL: &[Variant<Diffusion>] = &[
         "loops",
         loops::run,
         "typed loops over row slices of equal length: no bounds checks left, so the compiler emits SIMD; two buffers swapped"
+    ),
+    variant!(
+        "blocked",
+        blocked::run,
+        "temporal blocking: one sweep down the grid advances several steps in a wavefront, keeping three rows per step in the L1, so the grid is read and written once per sweep instead of once per step; bit-identical to loops"
     ),
     variant!(
         "prange",
