@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::lesson::params::{Kind, ParamSpec, Params};
 use crate::lesson::{
-    Action, Exercise, ExerciseInfo, Memory, Problem, Resize, Size, Spec, Step, Topic, Transfer,
+    Action, Exercise, ExerciseInfo, Mark, Memory, Problem, Resize, Size, Spec, Step, Topic, Transfer,
     block,
 };
 use crate::lessons::particles::whole;
@@ -98,7 +98,7 @@ pub const TOPICS: &[Topic] = &[
     Topic {
         name: "mountain",
         title: "The memory mountain: read speed against working set and stride",
-        unit: "bytes",
+        unit: "bytes read",
         variants: &["stride1", "stride2", "stride4", "stride8", "stride16"],
         baseline: "stride1",
         reference: "stride1",
@@ -370,6 +370,23 @@ impl Problem for Cache {
             _ => state.out,
         }
     }
+    /// The data and unified caches of this machine on the mountain's working-set axis.
+    fn marks(&self, param: &str) -> Vec<Mark> {
+        if self.which != Which::Mountain || param != "bytes" {
+            return Vec::new();
+        }
+        crate::inspect::roofline::cache_sizes()
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with('i'))
+            .map(|(name, bytes)| Mark {
+                value: bytes as f64,
+                label: match bytes % (1 << 20) {
+                    0 => format!("{name} {} MiB", bytes >> 20),
+                    _ => format!("{name} {} KiB", bytes >> 10),
+                },
+            })
+            .collect()
+    }
     fn transfer(&self) -> Option<Transfer> {
         (self.which == Which::Mountain).then_some(Transfer {
             amount: 1.0,
@@ -564,7 +581,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "The memory mountain",
-        text: "Read a working set from 1 KiB to 256 MiB, pass after pass, at strides of 1 to 16 values. The throughput (bytes of working set covered per second) falls in steps where the set outgrows L1, L2 and L3: compare the knees with the cache sizes `cargo perflab machine` prints. Large strides touch fewer lines, so they cover bytes faster only while lines are skipped.",
+        text: "Read a working set from 1 KiB to 256 MiB, pass after pass, at strides of 1 to 16 values. Every point reads the same number of bytes: a stride of s reads one value in s, so it makes s times the passes. The throughput (bytes read per second) falls in steps where the set outgrows L1, L2 and L3, marked on the chart with this machine's sizes; and it falls with the stride once the set is out of L1, since a line of 64 bytes is fetched whole for the one value in it that a wide stride uses.",
         action: Action::Sweep {
             variants: &["stride1", "stride2", "stride4", "stride8", "stride16"],
             param: "bytes",

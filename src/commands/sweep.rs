@@ -92,6 +92,7 @@ pub fn sweep_lesson(
     let mut points = Vec::with_capacity(values.len());
     let mut unit = lesson.unit();
     let mut reference = lesson.reference();
+    let mut marks = Vec::new();
     for value in values {
         let parsed = lesson.parse_params_for(&at(value), variant)?;
         let prepared = lesson.prepare(&parsed)?;
@@ -103,6 +104,7 @@ pub fn sweep_lesson(
             let full = (v, prepared.steps(), timing.samples + 1);
             crate::commands::guard_time(lesson, prepared.as_ref(), &[full], timing.long, clock)?;
         }
+        marks = prepared.marks(param);
         let c = measure(lesson, &parsed, prepared.as_ref(), &plan, clock)?;
         (unit, reference) = (c.unit, c.reference);
         let row = c.rows.into_iter().next().expect("one entry, one row");
@@ -123,6 +125,7 @@ pub fn sweep_lesson(
         reference,
         points,
         load: Load::since(start, clock),
+        marks,
     };
     sweep.set_efficiency();
     Ok(sweep)

@@ -230,6 +230,18 @@ fn cache_size(caches: &[String], name: &str) -> Option<usize> {
 
 /// The caches Linux reports for CPU 0.
 fn caches() -> Vec<String> {
+    cache_sizes()
+        .into_iter()
+        .map(|(name, bytes)| match bytes % (1 << 20) {
+            0 => format!("{name} {} MiB", bytes >> 20),
+            _ => format!("{name} {} KiB", bytes >> 10),
+        })
+        .collect()
+}
+
+/// The caches Linux reports for CPU 0, each as its name (`L1d`, `L1i`, `L2`, `L3`) and its
+/// size in bytes, from the smallest level up.
+pub fn cache_sizes() -> Vec<(String, u64)> {
     let base = Path::new("/sys/devices/system/cpu/cpu0/cache");
     let mut out = Vec::new();
     for i in 0..8 {
@@ -248,8 +260,17 @@ fn caches() -> Vec<String> {
             "Instruction" => "i",
             _ => "",
         };
-        let size = size.replace('K', " KiB").replace('M', " MiB");
-        out.push(format!("L{level}{kind} {size}"));
+        let (digits, scale) = match size.strip_suffix('K') {
+            Some(d) => (d, 1u64 << 10),
+            None => match size.strip_suffix('M') {
+                Some(d) => (d, 1 << 20),
+                None => (size.as_str(), 1),
+            },
+        };
+        let Ok(n) = digits.parse::<u64>() else {
+            continue;
+        };
+        out.push((format!("L{level}{kind}"), n * scale));
     }
     out
 }

@@ -134,6 +134,21 @@ pub trait Problem: Send + Sync + Sized + 'static {
     fn workers(&self) -> Option<usize> {
         None
     }
+    /// Values of parameter `param` worth marking on a sweep's chart across it, each
+    /// with what it is (this machine's cache sizes on a working-set axis). None by
+    /// default.
+    fn marks(&self, _param: &str) -> Vec<Mark> {
+        Vec::new()
+    }
+}
+
+/// A value of a swept parameter marked on the sweep's chart: see [`Problem::marks`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Mark {
+    /// Where, in the parameter's units.
+    pub value: f64,
+    /// What it is, e.g. "L2 512 KiB".
+    pub label: String,
 }
 
 /// What one unit of work moves where it is a transfer of data ([`Problem::transfer`]): a
@@ -531,6 +546,8 @@ pub trait Prepared: Sync {
     fn transfer(&self) -> Option<Transfer>;
     /// Workers a parameter sets: see [`Problem::workers`].
     fn workers(&self) -> Option<usize>;
+    /// Values of `param` to mark on a sweep's chart: see [`Problem::marks`].
+    fn marks(&self, param: &str) -> Vec<Mark>;
     /// Steps of a full run.
     fn steps(&self) -> usize;
     /// Units of work per step.
@@ -884,6 +901,9 @@ impl<P: Problem> Prepared for Ready<P> {
     }
     fn workers(&self) -> Option<usize> {
         self.problem.workers()
+    }
+    fn marks(&self, param: &str) -> Vec<Mark> {
+        self.problem.marks(param)
     }
     fn steps(&self) -> usize {
         self.problem.steps()

@@ -47,6 +47,8 @@ pub struct Sweep {
     pub points: Vec<Point>,
     /// What other processes used during the whole sweep, where it could be read.
     pub load: Option<Load>,
+    /// Values of the parameter the problem marks on the chart (cache sizes).
+    pub marks: Vec<crate::lesson::Mark>,
 }
 
 impl Point {

@@ -205,6 +205,27 @@ pub fn sweep_chart(sweeps: &[crate::measure::sweep::Sweep]) -> Result<String> {
                     .y_label_formatter(&|y| format_si(*y))
                     .draw()
                     .map_err(|e| e.to_string())?;
+                // The problem's marks in range (cache sizes on a working-set axis): a
+                // dashed grey line, its label at the top.
+                let (y_lo, y_hi) = (y0 / 2.0, y1 * 2.0);
+                for m in first.marks.iter().filter(|m| m.value > x0 / 1.5 && m.value < x1 * 1.5) {
+                    let grey = RGBColor(120, 120, 120);
+                    let steps = 24;
+                    let ratio = (y_hi / y_lo).powf(1.0 / steps as f64);
+                    chart
+                        .draw_series((0..steps).step_by(2).map(|k| {
+                            let a = y_lo * ratio.powi(k);
+                            PathElement::new(vec![(m.value, a), (m.value, a * ratio)], grey)
+                        }))
+                        .map_err(|e| e.to_string())?;
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            m.label.clone(),
+                            (m.value, y_hi / ratio),
+                            ("sans-serif", 14).into_font().color(&grey),
+                        )))
+                        .map_err(|e| e.to_string())?;
+                }
                 for (i, points) in curves.iter().enumerate() {
                     let colour = colours[i % colours.len()];
                     chart

@@ -1,14 +1,17 @@
 //! The memory mountain's reads: every `S`th value of the working set, pass after pass,
-//! into eight running sums (one sum would wait on the adder, not on memory). Only every
-//! sixteenth value is nonzero (a whole number), so every stride reads all of them and
-//! the sums are exact: every variant gives the same bits, equal to a closed form.
+//! into eight running sums (one sum would wait on the adder, not on memory). A stride of
+//! `S` makes `S` times the passes, so every variant reads the same number of values, the
+//! unit of work (bytes read). Only every sixteenth value is nonzero (a whole number), so
+//! every stride reads all of them and the sums are exact: the sum over the passes divided
+//! by `S` (a power of two: exact) gives every variant the same bits, equal to a closed
+//! form.
 
 use super::super::{Cache, State};
 
 fn read<const S: usize>(p: &Cache, st: &mut State, steps: usize) {
     let d = &p.data;
     let mut acc = [0.0f64; 8];
-    for _ in 0..steps {
+    for _ in 0..steps * S {
         let mut chunks = d.chunks_exact(8 * S);
         for c in &mut chunks {
             for (u, a) in acc.iter_mut().enumerate() {
@@ -19,7 +22,7 @@ fn read<const S: usize>(p: &Cache, st: &mut State, steps: usize) {
             acc[0] += x;
         }
     }
-    st.out = vec![acc.iter().sum()];
+    st.out = vec![acc.iter().sum::<f64>() / S as f64];
 }
 
 /// Every value.
