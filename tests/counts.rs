@@ -62,7 +62,9 @@ fn two_runs_count_the_same_and_the_figures_are_per_unit() {
     assert_eq!(first["unit"], "cell-update");
     let caches = first["simulated"]["caches"].as_array().unwrap();
     assert!(
-        caches.iter().any(|c| c.as_str().unwrap().starts_with("D1 cache")),
+        caches
+            .iter()
+            .any(|c| c.as_str().unwrap().starts_with("D1 cache")),
         "{caches:?}"
     );
     for name in ["loops", "indexed"] {
@@ -77,17 +79,26 @@ fn two_runs_count_the_same_and_the_figures_are_per_unit() {
         assert_eq!(n(r, "ll_misses"), n(events, "DLmr") + n(events, "DLmw"));
         // A miss in the last level was a miss in D1 first; a miss was an access.
         assert!(n(r, "ll_misses") <= n(r, "d1_misses"), "{r}");
-        assert!(n(r, "d1_misses") <= n(events, "Dr") + n(events, "Dw"), "{r}");
+        assert!(
+            n(r, "d1_misses") <= n(events, "Dr") + n(events, "Dw"),
+            "{r}"
+        );
         let per = &r["per_unit"];
         let units = n(r, "units") as f64;
         for f in ["instructions", "d1_misses", "ll_misses", "minor_faults"] {
             let want = n(r, f) as f64 / units;
             let got = per[f].as_f64().unwrap();
-            assert!((got - want).abs() <= 1e-12 * want.max(1.0), "{f}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-12 * want.max(1.0),
+                "{f}: {got} vs {want}"
+            );
         }
         // A five-point stencil update: a handful of instructions (SIMD) to a few dozen.
         let ipu = per["instructions"].as_f64().unwrap();
-        assert!((1.0..100.0).contains(&ipu), "{name}: {ipu} instructions per cell-update");
+        assert!(
+            (1.0..100.0).contains(&ipu),
+            "{name}: {ipu} instructions per cell-update"
+        );
     }
     // The typed loops vectorise; the computed-index walk does not: fewer instructions.
     let ipu = |v: &str| row(&first, v)["per_unit"]["instructions"].as_f64().unwrap();
@@ -123,7 +134,14 @@ fn bad_input_is_one_line_and_exit_2_before_any_build() {
         &["counts", "nosuch"][..],
         &["counts", "diffusion", "--variant", "nosuch"],
         &["counts", "diffusion", "--variant", "loops", "-p", "dx=-1"],
-        &["counts", "diffusion", "--variant", "loops", "-p", "nosuch=1"],
+        &[
+            "counts",
+            "diffusion",
+            "--variant",
+            "loops",
+            "-p",
+            "nosuch=1",
+        ],
         &["counts", "diffusion", "--variant", "loops", "--steps", "0"],
         &["counts", "diffusion", "--variant", "exercise"],
         &["counts", "mpi", "--variant", "blocking"],
