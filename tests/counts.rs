@@ -100,6 +100,28 @@ fn two_runs_count_the_same_and_the_figures_are_per_unit() {
             "{name}: {ipu} instructions per cell-update"
         );
     }
+    // Only the kernel is counted: start-up and set-up cancel, so twice the steps is twice
+    // the instructions and data accesses, exactly (a step of `loops` branches on nothing
+    // in the data).
+    let half = counts(&[
+        "diffusion",
+        "--variant",
+        "loops",
+        "-p",
+        "dx=0.5",
+        "-p",
+        "runtime=1",
+        "--steps",
+        "20",
+    ]);
+    let (whole, half) = (row(&first, "loops"), row(&half, "loops"));
+    for e in ["Ir", "Dr", "Dw"] {
+        assert_eq!(
+            n(&whole["events"], e),
+            2 * n(&half["events"], e),
+            "{e}: 40 steps against 20"
+        );
+    }
     // The typed loops vectorise; the computed-index walk does not: fewer instructions.
     let ipu = |v: &str| row(&first, v)["per_unit"]["instructions"].as_f64().unwrap();
     assert!(ipu("loops") < ipu("indexed"), "{first}");
