@@ -242,8 +242,8 @@ struct CountsArgs {
     /// Lesson name (see `cargo perflab list`).
     lesson: String,
     /// Variants to count (comma-separated) [default: every variant that runs in this process].
-    #[arg(short, long = "variant", value_delimiter = ',', value_name = "V,W,…")]
-    variants: Vec<String>,
+    #[arg(short, long, value_delimiter = ',', value_name = "V,W,…")]
+    variant: Vec<String>,
     /// Override a parameter, e.g. --param dx=0.5 (repeatable; see `list`).
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
@@ -253,9 +253,6 @@ struct CountsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
-    /// Internal: the counting child's run of this many steps.
-    #[arg(long, hide = true)]
-    inner_steps: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -338,7 +335,7 @@ options! {
     TutorArgs => tutor::TutorOptions { step, no_pause, params, out }
     CheckArgs => check::CheckOptions { rounds, no_build }
     AsmArgs => inspect::AsmOptions { variant, summary, callees }
-    CountsArgs => commands::counts::CountsOptions { variants, params, steps, format, inner_steps }
+    CountsArgs => commands::counts::CountsOptions { variant, params, steps, format }
 }
 
 /// The `perflab` command line as clap describes it: its commands and their options (the

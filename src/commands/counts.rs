@@ -11,7 +11,7 @@
 //! the input, allocating the state and handing back the values — is the same in both
 //! runs and cancels exactly. To make "the same" true to the last count, the child sees no
 //! address-space randomisation (`personality(ADDR_NO_RANDOMIZE)`), an emptied environment
-//! (only `PATH`), and the step counts written with the same number of digits, so that its
+//! (only `PATH`, and the steps to run), and the step counts written with the same number of digits, so that its
 //! stack is laid out identically. The counts are therefore steady-state figures: the
 //! cold misses of the first steps (which fall in the S-step run) are not in them.
 //!
@@ -44,6 +44,11 @@ use tabled::settings::Style;
 /// the per-unit figures steady, few enough that valgrind takes seconds.
 const TARGET_UNITS: u64 = 200_000;
 
+/// The environment variable that makes `counts` the counting child, with the steps it
+/// runs: an internal protocol between `counts` and the portable binary it starts, not an
+/// option (the child's environment holds nothing else but `PATH`).
+const INNER: &str = "PERFLAB_COUNTS_INNER_STEPS";
+
 /// Digits the step counts are written with, so that both runs' arguments have one length.
 const DIGITS: usize = 20;
 
@@ -51,16 +56,13 @@ const DIGITS: usize = 20;
 #[derive(Debug, Clone, Default)]
 pub struct CountsOptions {
     /// Variants to count [default: every variant that runs in this process].
-    pub variants: Vec<String>,
+    pub variant: Vec<String>,
     /// `key=value` parameter overrides.
     pub params: Vec<String>,
     /// Steps counted (S) [default: enough for about 200 000 units of work].
     pub steps: Option<u64>,
     /// Output format.
     pub format: Format,
-    /// Internal: run the variant for this many steps in this process and print its minor
-    /// page faults (the child that `counts` starts).
-    pub inner_steps: Option<u64>,
 }
 
 /// The simulated caches, as cachegrind states them in its output (`desc:` lines).
@@ -120,7 +122,8 @@ pub fn command(
     args: &CountsOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if let Some(steps) = args.inner_steps {
+    // The child that `counts` starts: it runs the variant for the steps it is given.
+    if let Some(steps) = std::env::var_os(INNER).and_then(|s| s.to_str()?.parse().ok()) {
         return inner(lesson, args, steps, out);
     }
     let (plans, skipped, problem) = plan(lesson, args)?;
@@ -304,9 +307,9 @@ pub fn notes(rows: &[Counts], simulated: &Simulated, skipped: &[String]) -> Vec<
 /// elsewhere are errors here, before any build); the variants skipped, with why; the
 /// problem's description.
 fn plan(lesson: &dyn Lesson, args: &CountsOptions) -> Result<(Vec<Plan>, Vec<String>, String)> {
-    let names: Vec<&'static str> = match args.variants.is_empty() {
+    let names: Vec<&'static str> = match args.variant.is_empty() {
         false => args
-            .variants
+            .variant
             .iter()
             .map(|n| lesson.variant_index(n).map(|i| lesson.variants()[i].name))
             .collect::<Result<_>>()?,
@@ -321,7 +324,7 @@ fn plan(lesson: &dyn Lesson, args: &CountsOptions) -> Result<(Vec<Plan>, Vec<Str
                 .collect()
         }
     };
-    let given = !args.variants.is_empty();
+    let given = !args.variant.is_empty();
     if args.steps == Some(0) {
         return Err(Error::param("steps", 0, "a whole number ≥ 1"));
     }
@@ -394,7 +397,7 @@ fn inner(
     steps: u64,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let [name] = args.variants.as_slice() else {
+    let [name] = args.variant.as_slice() else {
         anyhow::bail!("the counting child runs one variant");
     };
     let params = lesson.parse_params_for(&args.params, name)?;
@@ -448,7 +451,7 @@ fn child(
     for param in &args.params {
         c.args(["--param", param]);
     }
-    c.arg("--inner-steps").arg(format!("{steps:0DIGITS$}"));
+    c.env(INNER, format!("{steps:0DIGITS$}"));
     // SAFETY: personality only sets this (forked, not yet exec'd) process's execution
     // domain flags; it allocates nothing and takes no lock.
     unsafe {
@@ -679,6 +682,44 @@ mod tests {
         assert_eq!(simulable(&c(36 << 20, 12)), (36 << 20, 18));
         // 1.375 MiB 11-way (2048 sets): already a power of two.
         assert_eq!(simulable(&c(1408 << 10, 11)), (1408 << 10, 11));
+    }
+
+    #[test]
+    fn the_simulated_caches_are_the_ones_sysfs_describes() {
+        let dir = tempfile::tempdir().unwrap();
+        let caches = [
+            ("1", "Data", "48K", "12"),
+            ("1", "Instruction", "32K", "8"),
+            ("2", "Unified", "2048K", "16"),
+            ("3", "Unified", "36M", "12"),
+        ];
+        for (i, (level, kind, size, ways)) in caches.iter().enumerate() {
+            let d = dir.path().join(format!("index{i}"));
+            std::fs::create_dir(&d).unwrap();
+            for (f, v) in [
+                ("level", *level),
+                ("type", *kind),
+                ("size", *size),
+                ("ways_of_associativity", *ways),
+                ("coherency_line_size", "64"),
+            ] {
+                std::fs::write(d.join(f), format!("{v}\n")).unwrap();
+            }
+        }
+        let (flags, source) = cache_flags(dir.path());
+        // D1 48 KiB 12-way has 64 sets already; the L3's 49 152 sets become 32 768 of 18 ways.
+        assert_eq!(
+            flags,
+            ["--I1=32768,8,64", "--D1=49152,12,64", "--LL=37748736,18,64"]
+        );
+        assert!(source.contains("LL = its L3"), "{source}");
+        assert!(
+            source.contains("LL 36 MiB 12-way simulated as 36 MiB 18-way"),
+            "{source}"
+        );
+        // No sysfs: valgrind chooses.
+        let (flags, source) = cache_flags(&dir.path().join("none"));
+        assert!(flags.is_empty() && source.contains("CPUID"), "{source}");
     }
 
     #[test]
