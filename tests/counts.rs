@@ -55,8 +55,19 @@ fn two_runs_count_the_same_and_the_figures_are_per_unit() {
     ];
     let first = counts(&args);
     let second = counts(&args);
-    // Every field, the native run's minor page faults included.
-    assert_eq!(first, second);
+    // Every field but the native run's minor page faults, which the kernel's memory
+    // management may vary (they are not valgrind's).
+    let strip = |mut doc: Value| {
+        for r in doc["variants"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("minor_faults");
+            r["per_unit"]
+                .as_object_mut()
+                .unwrap()
+                .remove("minor_faults");
+        }
+        doc
+    };
+    assert_eq!(strip(first.clone()), strip(second.clone()));
 
     assert_eq!(first["lesson"], "diffusion");
     assert_eq!(first["unit"], "cell-update");
