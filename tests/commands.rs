@@ -12,7 +12,7 @@ use std::process::Command;
 
 const COMMANDS: &[&str] = &[
     "list", "run", "compare", "timeit", "profile", "tour", "tutor", "check", "hint", "watch",
-    "reset", "progress", "asm", "machine",
+    "reset", "progress", "asm", "machine", "counts",
 ];
 
 fn root() -> &'static Path {
@@ -126,8 +126,8 @@ fn check_names(words: &[String]) -> Result<(), String> {
     while i < words.len() {
         let value = words.get(i + 1).cloned().unwrap_or_default();
         match words[i].as_str() {
-            // A sweep takes several variants, comma-separated.
-            "--variant" | "-v" if command == "sweep" => {
+            // A sweep and counts take several variants, comma-separated.
+            "--variant" | "-v" if command == "sweep" || command == "counts" => {
                 variants.extend(value.split(',').map(String::from))
             }
             "--variant" | "-v" => variants.push(value),

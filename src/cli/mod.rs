@@ -41,6 +41,9 @@ enum Command {
     /// Profile one variant: functions (cProfile), lines and memory (line_profiler,
     /// memory_profiler), sampled stacks (flamegraphs, pprof); or `--diff A B`.
     Profile(ProfileArgs),
+    /// Instructions, cache misses and page faults per unit of work, counted under
+    /// valgrind's cachegrind (a portable build): figures that do not depend on noise.
+    Counts(CountsArgs),
     /// Compare every lesson and write the tables under reports/.
     Tour(TourArgs),
     /// Walk through a lesson step by step: a short text, then real code and its results.
@@ -235,6 +238,24 @@ struct ProfileArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+struct CountsArgs {
+    /// Lesson name (see `cargo perflab list`).
+    lesson: String,
+    /// Variants to count (comma-separated) [default: every variant that runs in this process].
+    #[arg(short, long, value_delimiter = ',', value_name = "V,W,…")]
+    variant: Vec<String>,
+    /// Override a parameter, e.g. --param dx=0.5 (repeatable; see `list`).
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Steps counted [default: enough for about 200 000 units of work].
+    #[arg(long, value_parser = whole::<u64>("steps"), allow_hyphen_values = true)]
+    steps: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, Args, Clone)]
 struct AsmArgs {
     /// Lesson name (see `cargo perflab list`).
     lesson: String,
@@ -314,6 +335,7 @@ options! {
     TutorArgs => tutor::TutorOptions { step, no_pause, params, out }
     CheckArgs => check::CheckOptions { rounds, no_build }
     AsmArgs => inspect::AsmOptions { variant, summary, callees }
+    CountsArgs => commands::counts::CountsOptions { variant, params, steps, format }
 }
 
 /// The `perflab` command line as clap describes it: its commands and their options (the
@@ -479,6 +501,7 @@ fn check_params(command: &Command) -> anyhow::Result<()> {
         Command::Timeit(a) => &a.params,
         Command::Profile(a) => &a.params,
         Command::Tutor(a) => &a.params,
+        Command::Counts(a) => &a.params,
         _ => return Ok(()),
     };
     Ok(crate::lesson::params::given_once(params)?)
@@ -532,5 +555,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Progress => student::progress::progress(lessons::all(), &state, out),
         Command::Machine { again } => inspect::machine(again, out),
         Command::Asm(a) => inspect::asm(find(&a.lesson)?, &a.into(), out),
+        Command::Counts(a) => commands::counts::command(find(&a.lesson)?, &a.into(), out),
     }
 }

@@ -9,11 +9,13 @@
 //! - [`list`]: the lessons, their variants and parameters.
 //! - [`tour`]: every lesson compared and profiled, written under `reports/`.
 //! - [`valgrind`]: a variant under valgrind's tools, from a portable build.
+//! - [`counts`]: instructions, cache misses and page faults per unit of work (cachegrind).
 
 use crate::measure::Comparison;
 use std::io::Write;
 
 pub mod compare;
+pub mod counts;
 pub mod inspect;
 pub mod list;
 pub mod numbers;

@@ -7,6 +7,9 @@
 //! kernels likewise), in a target folder of its own (`target/portable`), and runs that copy's
 //! `run` under the tool. Its kernels are the same source compiled for an older CPU, so its
 //! speed is not the native build's, and valgrind's counts are of that build.
+//!
+//! `cargo perflab counts` ([`super::counts`]) runs the same portable build under
+//! cachegrind: one build, shared by both commands.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -46,6 +49,18 @@ impl Tool {
     }
 }
 
+/// Whether valgrind is installed: the error that names its Debian package where not.
+pub fn require() -> Result<()> {
+    let found = Command::new("valgrind").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        return Err(Error::Profiler {
+            what: "run valgrind",
+            message: "valgrind is not installed (Debian: apt-get install valgrind)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Builds the lesson's binary for valgrind (portable CPU target, its own target folder)
 /// and returns its path; cargo's messages go to the terminal.
 pub fn build_portable(lesson: &str) -> Result<PathBuf> {
@@ -82,13 +97,7 @@ pub fn run(
     params: &[String],
     out: &Path,
 ) -> Result<(PathBuf, String)> {
-    let found = Command::new("valgrind").arg("--version").output();
-    if !found.is_ok_and(|o| o.status.success()) {
-        return Err(Error::Profiler {
-            what: "run valgrind",
-            message: "valgrind is not installed (Debian: apt-get install valgrind)".into(),
-        });
-    }
+    require()?;
     let binary = build_portable(lesson)?;
     let (file, flag) = tool.output(variant);
     let path = out.join(&file);
