@@ -5,8 +5,8 @@
 use crate::error::{Error, Result};
 use crate::lesson::params::{Kind, ParamSpec, Params};
 use crate::lesson::{
-    Action, Exercise, ExerciseInfo, Mark, Memory, Problem, Resize, Size, Spec, Step, Topic, Transfer,
-    block,
+    Action, Exercise, ExerciseInfo, Mark, Memory, Problem, Resize, Size, Spec, Step, Topic,
+    Transfer, block,
 };
 use crate::lessons::particles::whole;
 use crate::lessons::rng::{splitmix64, unit};

@@ -208,7 +208,11 @@ pub fn sweep_chart(sweeps: &[crate::measure::sweep::Sweep]) -> Result<String> {
                 // The problem's marks in range (cache sizes on a working-set axis): a
                 // dashed grey line, its label at the top.
                 let (y_lo, y_hi) = (y0 / 2.0, y1 * 2.0);
-                for m in first.marks.iter().filter(|m| m.value > x0 / 1.5 && m.value < x1 * 1.5) {
+                for m in first
+                    .marks
+                    .iter()
+                    .filter(|m| m.value > x0 / 1.5 && m.value < x1 * 1.5)
+                {
                     let grey = RGBColor(120, 120, 120);
                     let steps = 24;
                     let ratio = (y_hi / y_lo).powf(1.0 / steps as f64);
