@@ -143,7 +143,7 @@ fn compare_measures_every_variant_in_both_binaries() {
         SMALL,
     );
     let doc = json(&perflab(&args(&a), dir.path()));
-    check_keys(&doc, 9);
+    check_keys(&doc, common::diffusion_variants());
     assert_eq!(doc["baseline"], "nested");
     let base = doc["variants"]
         .as_array()
@@ -155,7 +155,7 @@ fn compare_measures_every_variant_in_both_binaries() {
 
     let b = with(&["compare", "--samples", "2", "--format", "json"], SMALL);
     let doc2 = json(&lesson_bin(&args(&b), dir.path()));
-    check_keys(&doc2, 9);
+    check_keys(&doc2, common::diffusion_variants());
     assert_eq!(doc["params"], doc2["params"]);
     let names = |d: &serde_json::Value| {
         d["variants"]
@@ -231,7 +231,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["run", "nope"],
-            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks, mpi)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks, mpi, cache, laplace)",
         ),
         (
             &["run", "diffusion", "--variant", "fast"],
@@ -286,7 +286,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &["profile", "nope", "--variant", "loops"],
-            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks, mpi)",
+            "unknown lesson 'nope' (valid: diffusion, particles, fusion, idioms, sharing, montecarlo, pools, tasks, mpi, cache, laplace)",
         ),
         (
             &["profile", "diffusion", "--variant", "fast"],

@@ -130,7 +130,7 @@ fn reports_are_whole(out: &Path) {
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("diffusion/compare.json")).unwrap())
             .unwrap();
-    common::check_keys(&doc, 9);
+    common::check_keys(&doc, common::diffusion_variants());
     assert!(
         std::fs::read_to_string(out.join("tour.md"))
             .unwrap()

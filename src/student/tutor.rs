@@ -242,11 +242,15 @@ pub fn tutor(
                 run(lesson, &run_args, clock, out)?;
             }
             Action::Compare { variants, params } => {
+                // No variants named: every variant (of the step's topic).
+                let named = match variants {
+                    [] => String::new(),
+                    v => format!(" --variants {}", v.join(",")),
+                };
                 writeln!(
                     out,
-                    "$ cargo perflab compare {} --variants {} --samples 3 --budget 0.3 {}",
+                    "$ cargo perflab compare {}{named} --samples 3 --budget 0.3 {}",
                     lesson.name(),
-                    variants.join(","),
                     shown(&with(params))
                 )?;
                 let compare_args = CompareOptions {

@@ -23,3 +23,13 @@ pub fn check_keys(doc: &serde_json::Value, variants: usize) {
     }
     assert!(doc["machine"]["cpu"].is_string());
 }
+
+/// How many variants the diffusion lesson has (its full comparison's rows).
+pub fn diffusion_variants() -> usize {
+    perflab::lessons::all()
+        .iter()
+        .find(|l| l.name() == "diffusion")
+        .expect("the diffusion lesson")
+        .variants()
+        .len()
+}
