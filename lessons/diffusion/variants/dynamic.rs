@@ -11,23 +11,30 @@ use std::rc::Rc;
 
 /// A dynamically typed value.
 #[derive(Debug)]
-enum Object {
+pub enum Object {
+    /// A whole number (Python's int).
     Int(i64),
+    /// A double (Python's float).
     Float(f64),
 }
 
 /// A reference to one, as interpreters pass them around.
-type Ref = Rc<Object>;
+pub type Ref = Rc<Object>;
 
+/// An arithmetic operator.
 #[derive(Clone, Copy)]
-enum Op {
+pub enum Op {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
 }
 
 impl Object {
-    fn as_f64(&self) -> f64 {
+    /// The value as a double.
+    pub fn as_f64(&self) -> f64 {
         match *self {
             Object::Int(i) => i as f64,
             Object::Float(x) => x,
@@ -36,12 +43,12 @@ impl Object {
 }
 
 /// Loading a value onto the evaluation stack takes a new reference.
-fn load(r: &Ref) -> Ref {
+pub fn load(r: &Ref) -> Ref {
     Rc::clone(r)
 }
 
 /// `a op b` with dynamic dispatch on both types; the result is a new heap object.
-fn binary(op: Op, a: Ref, b: Ref) -> Ref {
+pub fn binary(op: Op, a: Ref, b: Ref) -> Ref {
     let result = match (&*a, &*b) {
         (Object::Int(x), Object::Int(y)) => {
             let r = match op {

@@ -12,7 +12,7 @@ use crate::lesson::Variant;
 
 pub mod blocked;
 mod c;
-mod dynamic;
+pub mod dynamic;
 pub mod fused;
 mod indexed;
 pub mod loops;

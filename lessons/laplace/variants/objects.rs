@@ -7,66 +7,10 @@
 //! same order as `inplace`, so the same bits.
 
 use super::super::{Grid, Laplace};
+// The interpreter's values and operators: the diffusion lesson's `dynamic` variant's.
+use crate::lessons::diffusion::variants::dynamic::{Object, Op, Ref, binary, load};
 use std::collections::HashMap;
 use std::rc::Rc;
-
-/// A dynamically typed value.
-#[derive(Debug)]
-enum Object {
-    Int(i64),
-    Float(f64),
-}
-
-/// A reference to one, as interpreters pass them around.
-type Ref = Rc<Object>;
-
-#[derive(Clone, Copy)]
-enum Op {
-    Add,
-    Sub,
-    Mul,
-}
-
-impl Object {
-    fn as_f64(&self) -> f64 {
-        match *self {
-            Object::Int(i) => i as f64,
-            Object::Float(x) => x,
-        }
-    }
-}
-
-/// Loading a value onto the evaluation stack takes a new reference.
-fn load(r: &Ref) -> Ref {
-    Rc::clone(r)
-}
-
-/// `a op b` with dynamic dispatch on both types; the result is a new heap object.
-fn binary(op: Op, a: Ref, b: Ref) -> Ref {
-    let result = match (&*a, &*b) {
-        (Object::Int(x), Object::Int(y)) => {
-            let r = match op {
-                Op::Add => x.checked_add(*y),
-                Op::Sub => x.checked_sub(*y),
-                Op::Mul => x.checked_mul(*y),
-            };
-            r.map_or_else(
-                || Object::Float(float_op(op, *x as f64, *y as f64)),
-                Object::Int,
-            )
-        }
-        (x, y) => Object::Float(float_op(op, x.as_f64(), y.as_f64())),
-    };
-    Rc::new(result)
-}
-
-fn float_op(op: Op, x: f64, y: f64) -> f64 {
-    match op {
-        Op::Add => x + y,
-        Op::Sub => x - y,
-        Op::Mul => x * y,
-    }
-}
 
 /// Runs `steps` sweeps on a list of lists of objects (fewer where the tolerance is met).
 #[allow(clippy::needless_range_loop)] // index loops are what this variant shows
