@@ -291,21 +291,22 @@ fn all_cases() -> Vec<Case> {
     // an over-estimate, so the guard errs on the safe side), and is not held to 25 %.
     all.extend(cases("mpi", &["threads"], &sizes(&d, &["topic=diffusion"])));
     // cache, topic by topic: arrays from about 1 MB to a few hundred (the axis topic at
-    // most 2000², 32 MB; inplace up to 40 million values, 320 MB; the mountain to 256 MiB;
-    // matmul at most 800², since every run is checked against the cubic ijk).
+    // most 2000², 32 MB; inplace up to 20 million values, 160 MB; the mountain to 256 MiB;
+    // transpose and matmul at most 600², since `run` times the topic's cubic or strided
+    // baseline beside the variant, and every run is checked against it).
     let cache: [(&str, &[&str], [&str; 2]); 5] = [
         ("axis", &["axis0", "library"], ["n=400", "n=2000"]),
         (
             "transpose",
             &["strided", "copy", "dot"],
-            ["n=10000", "n=1000000"],
+            ["n=10000", "n=360000"],
         ),
         (
             "inplace",
             &["inplace", "newarray", "selected"],
-            ["n=200000", "n=40000000"],
+            ["n=200000", "n=20000000"],
         ),
-        ("matmul", &["ikj", "gemm"], ["n=300", "n=800"]),
+        ("matmul", &["ikj", "gemm"], ["n=300", "n=600"]),
         (
             "mountain",
             &["stride1"],
@@ -321,10 +322,11 @@ fn all_cases() -> Vec<Case> {
             &sizes(&each, &[t.as_str(), "repeat=1"]),
         ));
     }
-    // laplace: n = 400, 1500, 3000 are grids of 1.3, 18, 72 MB; one sweep each. `slices`
+    // laplace: n = 400, 1500, 2200 are grids of 1.3, 18, 39 MB; one sweep each (`run` times
+    // the interpreted baseline beside them: 14 s at 3000², whose cases took 38 s). `slices`
     // holds four grids at its error sum; `objects` (56 bytes a point) stops at 1500².
     let laplace = ["inplace", "c", "slices", "jacobi", "rbserial", "redblack"];
-    let lp = [&["n=400"][..], &["n=1500"], &["n=3000"]];
+    let lp = [&["n=400"][..], &["n=1500"], &["n=2200"]];
     all.extend(cases("laplace", &laplace, &sizes(&lp, &["iterations=1"])));
     let lo = [&["n=300"][..], &["n=1000"], &["n=1500"]];
     all.extend(cases(
