@@ -82,7 +82,10 @@ fn check_fails_a_wrong_kernel_with_where_and_what() {
     let Checked::Wrong(m) = &checked else {
         panic!("a wrong kernel passed the correctness check: {checked:?}")
     };
-    assert_eq!(m.location, "cell (row 40, column 70) of the 135 × 135 grid");
+    assert_eq!(
+        m.location,
+        "interior cell (row 40, column 70) of the 133×133 interior cells (rows and columns 1 to 133; 0 and 134 are the fixed boundary)"
+    );
     assert!((m.got / m.expected - 1.01).abs() < 1e-12);
     let explained = perflab::student::check::explain(lesson, prepared.as_ref(), &checked);
     assert!(explained.starts_with("✗ wrong answer after"), "{explained}");
