@@ -111,7 +111,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Sweeps to a tolerance",
-        text: "Speed per sweep is not speed to the answer. With stop=tolerance each variant sweeps until √(error sum) < tol (tol = {tol} here); Gauss–Seidel uses new values as soon as they exist and needs about half of Jacobi's sweeps (tests/laplace.rs counts them). The time below is the time to reach the tolerance on an {n} × {n} grid, at most {iterations} sweeps (no rate is shown: the sweeps each variant needs differ, and the time to the answer is what counts); `cargo perflab run laplace --variant jacobi --param stop=tolerance --param n={n} --param iterations={iterations}` times Jacobi's.",
+        text: "Speed per sweep is not speed to the answer. With `--param stop=tolerance` each variant sweeps until √(error sum) < tol (tol = {tol} here); Gauss–Seidel uses new values as soon as they exist and needs about half of Jacobi's sweeps (tests/laplace.rs counts them). The time below is the time to reach the tolerance on an {n} × {n} grid, at most {iterations} sweeps (no rate is shown: the sweeps each variant needs differ, and the time to the answer is what counts); `cargo perflab run laplace --variant jacobi --param stop=tolerance --param n={n} --param iterations={iterations}` times Jacobi's.",
         action: Action::Run {
             variant: "inplace",
             params: &["stop=tolerance", "n=60", "iterations=100000"],

@@ -568,7 +568,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Weak scaling",
-        text: "Now the grid grows with the ranks: `scaling=weak` gives each rank as many cells as one rank had alone, over as many steps. Perfect weak scaling keeps the time per run flat while the cell-updates per second grow with the ranks.",
+        text: "Now the grid grows with the ranks: `--param scaling=weak` gives each rank as many cells as one rank had alone, over as many steps. Perfect weak scaling keeps the time per run flat while the cell-updates per second grow with the ranks.",
         action: Action::Sweep {
             variants: &["blocking"],
             param: "ranks",
