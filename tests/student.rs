@@ -613,7 +613,7 @@ fn tutor_texts_agree_with_their_parameters() {
                 if value.parse::<f64>().is_err() {
                     continue;
                 }
-                let outside = tokens.iter().any(|t| *t == value);
+                let outside = tokens.contains(&value);
                 assert!(
                     !outside,
                     "{at}: the text names {value} where the step sets {key}={value}; write {{{key}}}"

@@ -29,7 +29,7 @@ pub fn watch(
     watch_where(
         &[dir.to_path_buf()],
         RecursiveMode::Recursive,
-        |p| is_source(p),
+        is_source,
         quiet,
         limit,
         on_change,
