@@ -175,7 +175,7 @@ fn watch_where(
 }
 
 /// Checks the exercise now and again after every save of its file (or of a file it
-/// includes), as `perflab watch` does, by running this program's `check`, which rebuilds
+/// includes), as `cargo perflab watch` does, by running this program's `check`, which rebuilds
 /// the exercise with cargo's own progress showing.
 pub fn command(
     lesson: &dyn crate::lesson::Lesson,
