@@ -75,6 +75,21 @@ fn list_shows_every_variant_and_parameter() {
     ] {
         assert!(out.contains(word), "list lacks {word}:\n{out}");
     }
+    // Each lesson's exercise, with its target, against its baseline.
+    for lesson in perflab::lessons::all() {
+        let Some(info) = lesson.exercise() else {
+            continue;
+        };
+        let line = format!(
+            "  exercise: {} — at least {}× faster than ",
+            info.file,
+            perflab::lesson::params::show(info.target)
+        );
+        assert!(out.contains(&line), "list lacks `{line}`:\n{out}");
+    }
+    // A parameter's kind is said once, with its range.
+    assert!(!out.contains("(a whole number) (a whole number"), "{out}");
+    assert!(out.contains("n=1000         number of particles (a whole number 1 ≤ x ≤ 1e7)"));
 }
 
 #[test]

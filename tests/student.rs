@@ -82,7 +82,10 @@ fn check_fails_a_wrong_kernel_with_where_and_what() {
     let Checked::Wrong(m) = &checked else {
         panic!("a wrong kernel passed the correctness check: {checked:?}")
     };
-    assert_eq!(m.location, "cell (row 40, column 70) of the 135 × 135 grid");
+    assert_eq!(
+        m.location,
+        "interior cell (row 40, column 70) of the 133×133 interior cells (rows and columns 1 to 133; 0 and 134 are the fixed boundary)"
+    );
     assert!((m.got / m.expected - 1.01).abs() < 1e-12);
     let explained = perflab::student::check::explain(lesson, prepared.as_ref(), &checked);
     assert!(explained.starts_with("✗ wrong answer after"), "{explained}");
@@ -239,6 +242,21 @@ fn tutor_runs_every_step_of_every_lesson() {
                 out.contains(&format!("step {k} of {n}")),
                 "step {k} missing:\n{out}"
             );
+        }
+        // Every `$` line is a command, and every placeholder was filled.
+        for line in out.lines().filter(|l| l.starts_with("$ ")) {
+            assert!(
+                line.starts_with("$ cargo perflab "),
+                "not a command: {line}"
+            );
+        }
+        for step in lesson.steps() {
+            for name in perflab::student::tutor::placeholders(step.text) {
+                assert!(
+                    !out.contains(&format!("{{{name}}}")),
+                    "{{{name}}} unfilled:\n{out}"
+                );
+            }
         }
         // Each command the tutor shows runs as typed (here: parses, through the binary).
         for line in out
@@ -513,7 +531,245 @@ fn hint_reset_progress_and_tutor_called_directly() {
     let shown = call(&|out| progress::progress(&[lesson], &state, out));
     assert!(shown.contains(&format!("1 of {n} steps seen")), "{shown}");
     assert!(
+        shown.contains("✗ not passed — not checked yet, target 100×, 0 checks"),
+        "{shown}"
+    );
+    assert!(
         shown.contains(&format!("2 of {} hints", info.hints.len())),
         "{shown}"
     );
+}
+
+/// The parameters a step runs with, as the tutor gives them (no user overrides): its own.
+fn own_params(step: &perflab::lesson::Step) -> Vec<String> {
+    use perflab::lesson::Action;
+    let own: &[&str] = match step.action {
+        Action::Run { params, .. }
+        | Action::Compare { params, .. }
+        | Action::Memory { params, .. }
+        | Action::Profile { params, .. }
+        | Action::Sweep { params, .. } => params,
+        Action::Read | Action::Asm { .. } => &[],
+    };
+    own.iter().map(|p| p.to_string()).collect()
+}
+
+/// Every tutor step's text names counts and sizes through placeholders filled from the
+/// step's own parameters, never as a number that could disagree with them, and every
+/// command it shows parses as written.
+#[test]
+fn tutor_texts_agree_with_their_parameters() {
+    use clap::Parser;
+    use perflab::lesson::Action;
+    use perflab::student::tutor::{PLACEHOLDERS, placeholders, typed};
+    for lesson in perflab::lessons::all() {
+        let names: Vec<&str> = lesson.params().iter().map(|p| p.name).collect();
+        for step in lesson.steps() {
+            let at = format!("{}, step {:?}", lesson.name(), step.title);
+            let own = own_params(step);
+            // Each placeholder is a parameter or one the tutor knows, and fits the step.
+            for name in placeholders(step.text) {
+                let known = names.contains(&name)
+                    || match name.strip_prefix("exercise.") {
+                        Some(key) => {
+                            lesson.exercise().is_some() && (key == "size" || names.contains(&key))
+                        }
+                        None => PLACEHOLDERS.iter().any(|p| p.0 == name),
+                    };
+                assert!(known, "{at}: unknown {{{name}}}");
+                match name {
+                    "values" => assert!(matches!(step.action, Action::Sweep { .. }), "{at}"),
+                    "line_steps" => assert!(matches!(step.action, Action::Profile { .. }), "{at}"),
+                    "target" => assert!(lesson.exercise().is_some(), "{at}"),
+                    _ => {}
+                }
+            }
+            // Outside a command (`--param k=v`), a parameter's value is a placeholder.
+            for (i, _) in step.text.match_indices('=') {
+                let before = &step.text[..i];
+                let key_start = before
+                    .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .map_or(0, |k| k + 1);
+                let key = &before[key_start..];
+                if !names.contains(&key) {
+                    continue;
+                }
+                let lead = &before[..key_start];
+                let value = &step.text[i + 1..];
+                assert!(
+                    lead.ends_with("--param ") || lead.ends_with("-p ") || value.starts_with('{'),
+                    "{at}: `{key}=…` outside a command; write `{key}={{{key}}}`"
+                );
+            }
+            // The numbers the step sets appear only through placeholders.
+            let tokens: Vec<&str> = step
+                .text
+                .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
+                .map(|t| t.trim_matches(|c| c == '.' || c == '-'))
+                .filter(|t| t.parse::<f64>().is_ok())
+                .collect();
+            for p in &own {
+                let (key, value) = p.split_once('=').unwrap();
+                if value.parse::<f64>().is_err() {
+                    continue;
+                }
+                let outside = tokens.contains(&value);
+                assert!(
+                    !outside,
+                    "{at}: the text names {value} where the step sets {key}={value}; write {{{key}}}"
+                );
+            }
+            // Every command in the text parses as written, its placeholders filled.
+            for piece in step.text.split('`').skip(1).step_by(2) {
+                let Some(rest) = piece.strip_prefix("cargo perflab ") else {
+                    continue;
+                };
+                let mut command = rest.to_string();
+                for name in placeholders(rest) {
+                    let value = typed(*lesson, &own, name).expect("a parameter");
+                    command = command.replace(&format!("{{{name}}}"), &value);
+                }
+                let words = std::iter::once("perflab").chain(command.split_whitespace());
+                if let Err(e) = perflab::cli::Cli::try_parse_from(words) {
+                    panic!("{at}: `cargo perflab {command}` does not parse: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// The placeholders are filled from what the step runs: its parameters as typed, the
+/// user's over the step's, the steps the problem makes, the profile's own counts.
+#[test]
+fn tutor_fills_texts_from_the_step() {
+    use perflab::lesson::{Action, Step};
+    use perflab::student::tutor::fill;
+    let diffusion = perflab::lessons::find("diffusion").unwrap();
+    let find = |lesson: &dyn Lesson, title: &str| {
+        *lesson.steps().iter().find(|s| s.title == title).unwrap()
+    };
+    let baseline = find(diffusion, "Measure first: the baseline");
+    let params = vec!["runtime=1".to_string(), "dx=0.5".to_string()];
+    let steps = diffusion
+        .prepare(&diffusion.parse_params(&params).unwrap())
+        .unwrap()
+        .steps();
+    let text = fill(diffusion, &baseline, &params).unwrap();
+    assert!(
+        text.contains(&format!("runtime=1 ({steps} steps)")),
+        "{text}"
+    );
+    // The user's value, as typed, where the user gave one.
+    let mine = vec!["runtime=1".to_string(), "runtime=0.50".to_string()];
+    let text = fill(diffusion, &baseline, &mine).unwrap();
+    assert!(text.contains("runtime=0.50 ("), "{text}");
+    let profile = find(diffusion, "Profile: where does the time go?");
+    let text = fill(diffusion, &profile, &[]).unwrap();
+    assert!(
+        text.contains("makes 300 steps and the line profiler's 30"),
+        "{text}"
+    );
+    assert!(text.contains("profiler's own cost"), "{text}");
+    // A problem shorter than the profile's steps: the profile makes a full run's.
+    let short = vec!["dx=0.5".to_string(), "runtime=0.1".to_string()];
+    let full = diffusion
+        .prepare(&diffusion.parse_params(&short).unwrap())
+        .unwrap()
+        .steps();
+    assert!(full < 300);
+    let text = fill(diffusion, &profile, &short).unwrap();
+    assert!(text.contains(&format!("makes {full} steps")), "{text}");
+    let turn = find(diffusion, "Your turn");
+    let text = fill(diffusion, &turn, &[]).unwrap();
+    let info = diffusion.exercise().unwrap();
+    assert!(
+        text.contains(&format!(
+            "at least {}× faster",
+            perflab::lesson::params::show(info.target)
+        )),
+        "{text}"
+    );
+    // Numbers as typed: dt=0.01 is evolve(0.01), though its 999 steps of 1e-5 fall short.
+    let particles = perflab::lessons::find("particles").unwrap();
+    let text = fill(
+        particles,
+        &particles.steps()[0],
+        &own_params(&particles.steps()[0]),
+    )
+    .unwrap();
+    assert!(
+        text.contains("on 100 particles and evolve(0.01): 999 steps of 1e-5"),
+        "{text}"
+    );
+    let dt = vec!["n=10".to_string(), "dt=0.01".to_string()];
+    let size = particles
+        .prepare(&particles.parse_params(&dt).unwrap())
+        .unwrap()
+        .describe();
+    assert_eq!(size, "10 particles, evolve(0.01): 999 steps of 1e-5");
+    // A name that is no placeholder is an error, not a silent brace.
+    let bad = Step {
+        title: "bad",
+        text: "{bogus} steps",
+        action: Action::Read,
+    };
+    let err = fill(diffusion, &bad, &[]).unwrap_err().to_string();
+    assert!(err.contains("{bogus}"), "{err}");
+}
+
+/// `watch` re-checks for the exercise's own file and what it includes, not for another
+/// lesson's file, nor another file beside it.
+#[test]
+fn watch_follows_only_the_exercise_and_its_includes() {
+    use perflab::student::watch::{is_watched, sources_of, watch_files};
+    let dir = tempfile::tempdir().unwrap();
+    let (mine, other) = (dir.path().join("mine"), dir.path().join("other"));
+    std::fs::create_dir_all(mine.join("exercise")).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    let exercise = mine.join("exercise.rs");
+    std::fs::write(
+        &exercise,
+        "mod helper;\ninclude!(\"table.rs\");\n// include!(\"commented.rs\");\npub fn run() {}\n",
+    )
+    .unwrap();
+    std::fs::write(mine.join("exercise").join("helper.rs"), "").unwrap();
+    std::fs::write(mine.join("table.rs"), "").unwrap();
+    std::fs::write(mine.join("commented.rs"), "").unwrap();
+    std::fs::write(mine.join("mod.rs"), "").unwrap();
+    std::fs::write(other.join("exercise.rs"), "").unwrap();
+    let files = sources_of(&exercise);
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec![
+            mine.join("exercise").join("helper.rs"),
+            exercise.clone(),
+            mine.join("table.rs"),
+        ]
+    );
+    assert!(is_watched(&exercise, &files));
+    assert!(is_watched(&mine.join("exercise/../table.rs"), &files));
+    assert!(!is_watched(&other.join("exercise.rs"), &files));
+    assert!(!is_watched(&mine.join("mod.rs"), &files));
+    // A real watch: saves of another lesson's exercise and of the lesson's other file
+    // come first, and are not a change; the exercise's own save is.
+    let writer = {
+        let (exercise, other, mine) = (exercise.clone(), other.clone(), mine.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            std::fs::write(other.join("exercise.rs"), "// theirs\n").unwrap();
+            std::fs::write(mine.join("mod.rs"), "// the lesson\n").unwrap();
+            std::thread::sleep(Duration::from_millis(400));
+            std::fs::write(&exercise, "pub fn run() {}\n").unwrap();
+        })
+    };
+    let mut calls = Vec::new();
+    watch_files(&files, Duration::from_millis(200), Some(1), |changed| {
+        calls.push(changed.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    writer.join().unwrap();
+    assert_eq!(calls, vec![vec![exercise]]);
 }

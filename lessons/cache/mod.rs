@@ -535,7 +535,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Rows or columns",
-        text: "Sum a row-major n×n array over axis 0 (down each column) and over axis 1 (along each row). Down a column, consecutive values are a whole row apart: each read brings in a 64-byte line for one 8-byte value, and a page's translation for it too. Along a row, all eight values of each line are used.",
+        text: "Sum a row-major {n}×{n} array over axis 0 (down each column) and over axis 1 (along each row). Down a column, consecutive values are a whole row apart: each read brings in a 64-byte line for one 8-byte value, and a page's translation for it too. Along a row, all eight values of each line are used.",
         action: Action::Compare {
             variants: &["axis0", "axis1"],
             params: &["topic=axis", "n=4000"],
@@ -551,7 +551,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "A transposed operand",
-        text: "b·aᵀ with a and b of 20 rows by 2¹⁸ columns, the tutorial's shapes. Reading aᵀ where it lies means reading down columns of a, 20 values 2 MiB apart, which all fall in the same few cache sets. A contiguous copy costs a pass over a, shown alone as `copy`; with it the product reads in order. The library packs the blocks itself.",
+        text: "{size}, the tutorial's shapes. Reading aᵀ where it lies means reading down columns of a: its 20 values a whole row of a apart, 2 MiB at 2¹⁸ columns, which all fall in the same few cache sets. A contiguous copy costs a pass over a, shown alone as `copy`; with it the product reads in order. The library packs the blocks itself.",
         action: Action::Compare {
             variants: &[],
             params: &["topic=transpose"],
@@ -559,7 +559,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "In place, views and copies",
-        text: "Halving 10⁷ values in place is one pass over 80 MB; `a = 0.5 * a` allocates 80 MB more, the system maps and zeroes it, and both arrays stream through the caches. A view (`slice_mut`) is a pointer and strides: free. `select` (fancy indexing) copies, and a copy is a pass over memory like any arithmetic pass.",
+        text: "Halving an array ({size}) in place is one pass over it; `a = 0.5 * a` allocates as much again, the system maps and zeroes it, and both arrays stream through the caches. A view (`slice_mut`) is a pointer and strides: free. `select` (fancy indexing) copies, and a copy is a pass over memory like any arithmetic pass.",
         action: Action::Compare {
             variants: &[],
             params: &["topic=inplace"],
@@ -603,7 +603,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/cache/exercise.rs: the i-j-k matrix product. Make it at least 8× faster than `ijk` at n = 512, with the same bits. `cargo perflab check cache` rebuilds, checks and times it; `cargo perflab hint cache` gives one hint at a time.",
+        text: "Open lessons/cache/exercise.rs: the i-j-k matrix product. Make it at least {target}× faster than `ijk` ({exercise.size}), with the same bits. `cargo perflab check cache` rebuilds, checks and times it; `cargo perflab hint cache` gives one hint at a time.",
         action: Action::Read,
     },
 ];

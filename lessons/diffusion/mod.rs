@@ -60,7 +60,7 @@ pub static LESSON: Spec<Diffusion> = Spec {
 pub const STEPS: &[Step] = &[
     Step {
         title: "The problem",
-        text: "Diffusion smooths a density out over time. On a grid, each time step replaces every interior value by itself plus a small multiple (coef) of the difference between its four neighbours and four times itself: the 5-point stencil. The tutorial's problem is a 266 × 266 grid and 7075 steps, half a billion cell-updates. Here is the reference variant, `loops`, on the full problem: its time, its rate, and the checksum every other variant must reproduce.",
+        text: "Diffusion smooths a density out over time. On a grid, each time step replaces every interior value by itself plus a small multiple (coef) of the difference between its four neighbours and four times itself: the 5-point stencil. Sizes here count the interior cells, the ones updated; a boundary row and column on each side stays fixed at zero. The tutorial's problem, the defaults, is 266×266 interior cells and 7075 steps, half a billion cell-updates. Here is the reference variant, `loops`, on {size}: its time, its rate, and the checksum every other variant must reproduce.",
         action: Action::Run {
             variant: "loops",
             params: &[],
@@ -68,7 +68,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Measure first: the baseline",
-        text: "`nested` is the pure-Python program's shape with plain floats: a vector of rows, index loops, and a laplacian grid added in a second pass. It is our baseline: every speedup is measured against it. It runs here on a tenth of the simulated time (runtime=1) to keep the step short; rates are per cell-update, so they compare.",
+        text: "`nested` is the pure-Python program's shape with plain floats: a vector of rows, index loops, and a laplacian grid added in a second pass. It is our baseline: every speedup is measured against it. It runs here to a simulated time of runtime={runtime} ({steps} steps) to keep the step short; rates are per cell-update, so they compare.",
         action: Action::Run {
             variant: "nested",
             params: &["runtime=1"],
@@ -76,7 +76,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "What an interpreter pays",
-        text: "`dynamic` does what CPython does for each `+`: every value is a heap object with a type tag, checked and allocated at each operation. Same arithmetic, same answer, dozens of times slower. It runs on runtime=0.1 here.",
+        text: "`dynamic` does what CPython does for each `+`: every value is a heap object with a type tag, checked and allocated at each operation. Same arithmetic, same answer; set its rate beside `nested`'s from the step before to see what the interpreter's way costs. It runs to runtime={runtime} here ({steps} steps).",
         action: Action::Run {
             variant: "dynamic",
             params: &["runtime=0.1"],
@@ -84,7 +84,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Profile: where does the time go?",
-        text: "Before changing code, find the hot spot. The function profiler shows that all of nested's time is in `step`; the line profiler splits `step` by statement, with the memory each line allocates; functions.svg draws the call tree as a flamegraph. (300 steps, to keep the line profiler short; `cargo perflab profile diffusion --variant nested` adds the sampled profile, which sees the optimised code without changing it.)",
+        text: "Before changing code, find the hot spot. The function profiler shows where nested's time goes, function by function (all of it in `step`); the line profiler splits `step` by statement, with the memory each line allocates; functions.svg draws the call tree as a flamegraph. The function profiler's run makes {steps} steps and the line profiler's {line_steps}, to keep the step short. The line profiler reads the clock around every line each time it runs, and a read costs about as much as one pass of these inner loops: so the `for j` lines, which only count, get a share of the time that can be as large as the arithmetic's. That share is the profiler's own cost, not the loop's (lessons/diffusion/README.md measures it); compare the two arithmetic lines with each other. `cargo perflab profile diffusion --variant nested --flamegraph` adds the sampled profile, which sees the optimised code without changing it and charges the loop lines next to nothing.",
         action: Action::Profile {
             variant: "nested",
             params: &[],
@@ -101,7 +101,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "One pass, and the compiler's SIMD",
-        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Both beat the C baseline, which keeps the tutorial's two loop nests. `blocked` goes one further: one sweep down the grid advances several steps, keeping three rows per step in the L1 cache, and still computes exactly what `loops` does, to the bit. The README measures how close each comes to the cache-bandwidth limit and why blocking gains little at this size.",
+        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Look where both stand against `c`, the C baseline, which keeps the tutorial's two loop nests. `blocked` goes one further: one sweep down the grid advances several steps, keeping three rows per step in the L1 cache, and still computes exactly what `loops` does, to the bit. The README measures how close each comes to the cache-bandwidth limit and why blocking gains little at this size.",
         action: Action::Compare {
             variants: &["slices", "fused", "loops", "blocked", "c"],
             params: &[],
@@ -117,7 +117,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least 5× faster than `nested`. `cargo perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `cargo perflab hint diffusion` reveals one hint at a time; `cargo perflab watch diffusion` re-checks every time you save; `cargo perflab reset diffusion` restores the file; `cargo perflab progress` shows how far you are. Your kernel is also the variant `exercise` of every command: `cargo perflab profile diffusion --variant exercise` shows where its time goes, `cargo perflab compare diffusion --variants fused,exercise` puts it beside the others.",
+        text: "Open lessons/diffusion/exercise.rs: a correct, slow kernel with TODOs. Make it at least {target}× faster than `nested` at the size `check` grades at, dx={exercise.dx}. `cargo perflab check diffusion` rebuilds it, checks its answer against the reference, and times it beside `nested`, interleaved; `cargo perflab hint diffusion` reveals one hint at a time; `cargo perflab watch diffusion` re-checks every time you save; `cargo perflab reset diffusion` restores the file; `cargo perflab progress` shows how far you are. Your kernel is also the variant `exercise` of every command: `cargo perflab profile diffusion --variant exercise` shows where its time goes, `cargo perflab compare diffusion --variants fused,exercise` puts it beside the others.",
         action: Action::Read,
     },
 ];
@@ -455,12 +455,19 @@ impl Problem for Diffusion {
         )
     }
 
+    /// Sizes count the interior cells, as [`Problem::describe`] does: rows and columns
+    /// 1 to n, with the fixed boundary at 0 and n + 1.
     fn locate(&self, index: usize) -> String {
+        let (row, column, n) = (index / self.npnts, index % self.npnts, self.nrows);
+        let inside = |k: usize| (1..=n).contains(&k);
+        let which = if inside(row) && inside(column) {
+            "interior cell"
+        } else {
+            "boundary cell"
+        };
         format!(
-            "cell (row {}, column {}) of the {n} × {n} grid",
-            index / self.npnts,
-            index % self.npnts,
-            n = self.npnts
+            "{which} (row {row}, column {column}) of the {n}×{n} interior cells (rows and columns 1 to {n}; 0 and {} are the fixed boundary)",
+            n + 1
         )
     }
     fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {

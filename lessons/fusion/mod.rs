@@ -243,7 +243,7 @@ impl Problem for Fusion {
 pub const STEPS: &[Step] = &[
     Step {
         title: "Temporaries",
-        text: "NumPy evaluates a*a + b*b + 2*a*b one operation at a time: a*a becomes a new array, b*b another, their sum a third, and so on. Each operation reads and writes whole arrays, so most of the time goes on memory traffic, not arithmetic. Here are 30 million values, with the heap each run needed at its peak.",
+        text: "NumPy evaluates a*a + b*b + 2*a*b one operation at a time: a*a becomes a new array, b*b another, their sum a third, and so on. Each operation reads and writes whole arrays, so most of the time goes on memory traffic, not arithmetic. Here are {n} values, with the heap each run needed at its peak.",
         action: Action::Compare {
             variants: &["temporaries", "fused"],
             params: &[],
@@ -259,7 +259,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Broadcasting's hidden cube",
-        text: "The distance matrix in NumPy's broadcast style subtracts every point from every other into an N×N×2 array of differences, squares it (another), sums and takes roots. The fused loop computes each distance from the two points directly. Watch the peak heap column.",
+        text: "The distance matrix in NumPy's broadcast style subtracts every point from every other into an N×N×2 array of differences (N = points = {points}), squares it (another), sums and takes roots. The fused loop computes each distance from the two points directly. Watch the peak heap column.",
         action: Action::Compare {
             variants: &["temporaries", "fused", "parallel"],
             params: &["expr=distance"],
@@ -267,7 +267,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/fusion/exercise.rs: a correct kernel that builds four temporary arrays. Make it at least 10× faster than `temporaries` on 10 million values. `cargo perflab check fusion` rebuilds it, checks its answer and times it beside `temporaries`; `cargo perflab hint fusion` gives one hint at a time.",
+        text: "Open lessons/fusion/exercise.rs: a correct kernel that builds four temporary arrays. Make it at least {target}× faster than `temporaries` on {exercise.n} values. `cargo perflab check fusion` rebuilds it, checks its answer and times it beside `temporaries`; `cargo perflab hint fusion` gives one hint at a time.",
         action: Action::Read,
     },
 ];

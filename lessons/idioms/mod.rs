@@ -431,7 +431,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Building a list",
-        text: "Sum the squares of 0 to 99 999 three ways: push each square onto a growing Vec and sum it; collect them into a Vec sized once; or sum them as they are made, with no Vec at all. The growing Vec reallocates and copies as it goes, and every Vec costs a trip through memory that the plain sum never makes.",
+        text: "Sum the squares three ways ({size}): push each square onto a growing Vec and sum it; collect them into a Vec sized once; or sum them as they are made, with no Vec at all. The growing Vec reallocates and copies as it goes, and every Vec costs a trip through memory that the plain sum never makes.",
         action: Action::Compare {
             variants: &["push", "collect", "sum"],
             params: &["topic=squares"],
@@ -439,7 +439,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Counting",
-        text: "Count how often each of 1000 keys occurs among a million items. A hash map hashes every key (Rust's default hasher is SipHash, built to resist attacks, not for speed) and probes a table; when the keys are small whole numbers, the key itself can index an array.",
+        text: "Count how often each key occurs ({size}). A hash map hashes every key (Rust's default hasher is SipHash, built to resist attacks, not for speed) and probes a table; when the keys are small whole numbers, the key itself can index an array.",
         action: Action::Compare {
             variants: &["hashmap", "array"],
             params: &["topic=counting"],
@@ -447,7 +447,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Taking from the front",
-        text: "A round-robin scheduler takes the job at the front of a queue and puts it back at the end until its work is done. `Vec::remove(0)` shifts every other element down one place on each pop; a VecDeque is a ring buffer whose front moves instead. Watch how the gap grows with the queue: try `--param n=5000` and `n=40000`.",
+        text: "A round-robin scheduler takes the job at the front of a queue and puts it back at the end until its work is done. `Vec::remove(0)` shifts every other element down one place on each pop; a VecDeque is a ring buffer whose front moves instead. Watch how the gap grows with the queue: try `cargo perflab compare idioms --variants remove0,deque --param topic=queue --param n=5000`, then the same with `--param n=40000`.",
         action: Action::Compare {
             variants: &["remove0", "deque"],
             params: &["topic=queue"],
@@ -471,7 +471,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "A call graph",
-        text: "500 coefficients of the Taylor series of exp and 500 of sin, each with a factorial computed by recursion from scratch, as in the tutorial. The function profiler counts every call: look at factorial's ncalls, total/primitive, and at its callers. The callgrind file it writes opens in KCachegrind.",
+        text: "{size}, each with a factorial computed by recursion from scratch, as in the tutorial. The function profiler counts every call: look at factorial's ncalls, total/primitive, and at its callers. The callgrind file it writes opens in KCachegrind.",
         action: Action::Profile {
             variant: "recursive",
             params: &["topic=taylor"],
@@ -488,7 +488,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Powers",
-        text: "Squaring with `powf` calls the C library's general pow for every value; `powi` with an exponent known only at run time calls a small helper that multiplies; `x * x` is one instruction the compiler packs four to a 256-bit register. The exponent here is data, as in Python's `a**2`.",
+        text: "Squaring with `powf` calls the C library's general pow for every value; `powi` with an exponent known only at run time calls a small helper that multiplies; `x * x` is one multiplication, which the compiler packs several to a register (four doubles to a 256-bit ymm, eight to a 512-bit zmm, as the machine allows). The exponent here is data, as in Python's `a**2`.",
         action: Action::Compare {
             variants: &["powf", "powi", "multiply"],
             params: &["topic=powers", "n=100000"],
@@ -496,14 +496,14 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Why powf is slow",
-        text: "The machine code shows it: `powf`'s loop calls the C library's pow once per value and `powi`'s calls __powidf2, both one value at a time, while `multiply`'s multiplies four doubles per instruction (ymm).",
+        text: "The machine code shows it: `powf`'s loop calls the C library's pow once per value and `powi`'s calls __powidf2, both one value at a time, while `multiply`'s multiplies several doubles per instruction: the packed counts below, and the register names (ymm: four, zmm: eight), say how many on this machine.",
         action: Action::Asm {
             variants: &["powf", "multiply"],
         },
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/idioms/exercise.rs: the Taylor coefficients by recursive factorials, as in the tutorial. Make them at least 20× faster than `recursive` at 500 terms, with the same bits. `cargo perflab check idioms` rebuilds, checks and times it; `cargo perflab hint idioms` gives one hint at a time.",
+        text: "Open lessons/idioms/exercise.rs: the Taylor coefficients by recursive factorials, as in the tutorial. Make them at least {target}× faster than `recursive` ({exercise.size}), with the same bits. `cargo perflab check idioms` rebuilds, checks and times it; `cargo perflab hint idioms` gives one hint at a time.",
         action: Action::Read,
     },
 ];

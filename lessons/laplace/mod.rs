@@ -87,7 +87,7 @@ pub const TOPICS: &[Topic] = &[
 pub const STEPS: &[Step] = &[
     Step {
         title: "The problem",
-        text: "Laplace's equation ∇²u = 0 on the unit square, u fixed on the edges. On an n × n grid the 5-point stencil says each interior value is the mean of its four neighbours, and a relaxation sweep replaces every interior value by that mean until nothing changes; each sweep's error sum Σ(new − old)² says how much changed. Our edges are u = 1 + x² − y², a harmonic function the 5-point stencil reproduces exactly, so the grid converges to the exact solution itself. Here is the reference of the in-place loop on the default problem, 500 × 500 points and 100 sweeps.",
+        text: "Laplace's equation ∇²u = 0 on the unit square, u fixed on the edges. On an n × n grid the 5-point stencil says each interior value is the mean of its four neighbours, and a relaxation sweep replaces every interior value by that mean until nothing changes; each sweep's error sum Σ(new − old)² says how much changed. Our edges are u = 1 + x² − y², a harmonic function the 5-point stencil reproduces exactly, so the grid converges to the exact solution itself. Sizes here count the points with the fixed edges, n × n, and name the interior beside them. Here is the in-place loop, the reference, on {size}.",
         action: Action::Run {
             variant: "inplace",
             params: &[],
@@ -95,7 +95,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "What an interpreter pays",
-        text: "`objects` is the pure-Python loop: the same sweep, in place, on a list of rows of heap objects, every + and * checking types and allocating. Same arithmetic, same bits as `inplace`, many times slower. It runs a smaller grid here; rates are per cell-update, so they compare.",
+        text: "`objects` is the pure-Python loop: the same sweep, in place, on a list of rows of heap objects, every + and * checking types and allocating. Same arithmetic, same bits as `inplace`; the speedup column says how many times slower. It runs a smaller problem here ({size}); rates are per cell-update, so they compare.",
         action: Action::Compare {
             variants: &["objects", "inplace", "c"],
             params: &["topic=gaussseidel", "n=200", "iterations=20"],
@@ -103,7 +103,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Slices are another algorithm",
-        text: "`slices` is the NumPy version: the whole new interior computed from shifted views of the old grid. Since the right-hand side is evaluated before it is stored, every update reads the previous sweep's values: this is Jacobi, not the loop's Gauss–Seidel, and its grid after 100 sweeps is a different grid. So it is checked against a Jacobi loop (`jacobi`), not against `inplace`. Compare its rate with `inplace`'s above: the copy and the temporaries cost several passes over memory per sweep.",
+        text: "`slices` is the NumPy version: the whole new interior computed from shifted views of the old grid. Since the right-hand side is evaluated before it is stored, every update reads the previous sweep's values: this is Jacobi, not the loop's Gauss–Seidel, and its grid after {iterations} sweeps is a different grid. So it is checked against a Jacobi loop (`jacobi`), not against `inplace`. Compare its rate with `inplace`'s in the first step: the copy and the temporaries cost several passes over memory per sweep.",
         action: Action::Compare {
             variants: &["slices", "jacobi"],
             params: &["topic=jacobi"],
@@ -111,7 +111,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Sweeps to a tolerance",
-        text: "Speed per sweep is not speed to the answer. With stop=tolerance each variant sweeps until √(error sum) < tol; Gauss–Seidel uses new values as soon as they exist and needs about half of Jacobi's sweeps (tests/laplace.rs counts them). The time below is the time to reach the tolerance on a 60 × 60 grid (no rate is shown: the sweeps each variant needs differ, and the time to the answer is what counts); `cargo perflab run laplace --variant jacobi --param stop=tolerance --param n=60 --param iterations=100000` times Jacobi's.",
+        text: "Speed per sweep is not speed to the answer. With `--param stop=tolerance` each variant sweeps until √(error sum) < tol (tol = {tol} here); Gauss–Seidel uses new values as soon as they exist and needs about half of Jacobi's sweeps (tests/laplace.rs counts them). The time below is the time to reach the tolerance on an {n} × {n} grid, at most {iterations} sweeps (no rate is shown: the sweeps each variant needs differ, and the time to the answer is what counts); `cargo perflab run laplace --variant jacobi --param stop=tolerance --param n={n} --param iterations={iterations}` times Jacobi's.",
         action: Action::Run {
             variant: "inplace",
             params: &["stop=tolerance", "n=60", "iterations=100000"],
@@ -127,7 +127,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/laplace/exercise.rs: a correct, slow Jacobi sweep written as NumPy would run it, with TODOs. Make it at least 4× faster than `slices`. `cargo perflab check laplace` rebuilds it, checks it against the `jacobi` reference and times it beside `slices`; `cargo perflab hint laplace` reveals one hint at a time; `cargo perflab reset laplace` restores the file.",
+        text: "Open lessons/laplace/exercise.rs: a correct, slow Jacobi sweep written as NumPy would run it, with TODOs. Make it at least {target}× faster than `slices` ({exercise.size}). `cargo perflab check laplace` rebuilds it, checks it against the `jacobi` reference and times it beside `slices`; `cargo perflab hint laplace` reveals one hint at a time; `cargo perflab reset laplace` restores the file.",
         action: Action::Read,
     },
 ];

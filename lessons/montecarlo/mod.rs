@@ -262,7 +262,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "A few chunks per core",
-        text: "Give each task 100 000 samples (10 tasks for a million points): the per-task cost is paid 10 times instead of a million, and the tasks are still small enough that an idle core can steal one. The workers' busy times show how evenly the work spread.",
+        text: "Give each task {chunk} samples ({size}): the per-task cost is paid once a chunk instead of once a sample, and the tasks are still small enough that an idle core can steal one. The workers' busy times show how evenly the work spread.",
         action: Action::Compare {
             variants: &["serial", "chunked", "tasks"],
             params: &[],
@@ -270,7 +270,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "The granularity sweep",
-        text: "Time `chunked` at chunk sizes from 1 sample per task to half the samples per task. On the left, a million tiny tasks: each pays for being made, queued, stolen and for setting up its own random stream (one jump, 256 generator steps), and the time per sample is dominated by that overhead. On the right, a few huge tasks: a core that finishes early has nothing left to steal, and 3 tasks on 2 cores leave one idle for a third of the run. The bottom of the U is wide: anything from a few thousand samples per task to a few tasks per core.",
+        text: "Time `chunked` on {samples} samples at each chunk size ({values} samples per task). On the left, tiny tasks: each pays for being made, queued, stolen and for setting up its own random stream (one jump, 256 generator steps), and the time per sample is dominated by that overhead. On the right, a few huge tasks: a core that finishes early has nothing left to steal, and where the tasks do not divide evenly among the cores (3 tasks on 2 cores, say), a core idles for the rest of the run. The bottom of the U is wide: anything from a few thousand samples per task to a few tasks per core.",
         action: Action::Sweep {
             variants: &["chunked"],
             param: "chunk",
@@ -282,7 +282,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Processes",
-        text: "Worker processes have no shared memory: each chunk's random stream goes to them serialized, and the counts come back the same way. Starting a process and loading its program cost milliseconds, so they pay only where the work is large. Compare a million samples with ten million.",
+        text: "Worker processes have no shared memory: each chunk's random stream goes to them serialized, and the counts come back the same way. Starting a process and loading its program cost milliseconds, so they pay only where the work is large. This step draws {samples} samples in chunks of {chunk}: compare the processes' rate here with the threads' beside it, and with the smaller runs of the steps before.",
         action: Action::Compare {
             variants: &["serial", "chunked", "processes"],
             params: &["samples=10000000", "chunk=1000000"],
@@ -290,7 +290,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/montecarlo/exercise.rs: a correct kernel that makes one rayon task per sample. Make it at least 30× faster than `tasks` at the default million samples. `cargo perflab check montecarlo` rebuilds it, checks its count and times it beside `tasks`; `cargo perflab hint montecarlo` gives one hint at a time.",
+        text: "Open lessons/montecarlo/exercise.rs: a correct kernel that makes one rayon task per sample. Make it at least {target}× faster than `tasks` at {exercise.samples} samples. `cargo perflab check montecarlo` rebuilds it, checks its count and times it beside `tasks`; `cargo perflab hint montecarlo` gives one hint at a time.",
         action: Action::Read,
     },
 ];

@@ -516,7 +516,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Deadlock, and the order that avoids it",
-        text: "If every rank first sends and only then receives, and a send waits until its message is received (as `synchronous_send` always does, and a large standard send does once MPI's buffers are full), every rank waits for a receive nobody reaches: a deadlock. `naive` does exactly that; a watchdog ends it after `watchdog` seconds (0.5 by default) and its row says so. `ordered` lets even ranks send first and odd ranks receive first; `paired` leaves the pairing to MPI with `sendrecv`.",
+        text: "If every rank first sends and only then receives, and a send waits until its message is received (as `synchronous_send` always does, and a large standard send does once MPI's buffers are full), every rank waits for a receive nobody reaches: a deadlock. `naive` does exactly that; a watchdog ends it after {watchdog} seconds without progress (the `watchdog` parameter) and its row says so. `ordered` lets even ranks send first and odd ranks receive first; `paired` leaves the pairing to MPI with `sendrecv`.",
         action: Action::Compare {
             variants: &["naive", "ordered", "paired"],
             params: &["topic=deadlock", "ranks=4"],
@@ -558,7 +558,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Strong scaling",
-        text: "The same grid on 1, 2 and 4 ranks. This machine has the cores its load line names; where ranks outnumber them, ranks take turns on a core, and the table shows what that costs.",
+        text: "The same grid on {values} ranks. This machine has the cores its load line names; where ranks outnumber them, ranks take turns on a core, and the table shows what that costs.",
         action: Action::Sweep {
             variants: &["blocking"],
             param: "ranks",
@@ -568,7 +568,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Weak scaling",
-        text: "Now the grid grows with the ranks: `scaling=weak` gives each rank as many cells as one rank had alone, over as many steps. Perfect weak scaling keeps the time per run flat while the cell-updates per second grow with the ranks.",
+        text: "Now the grid grows with the ranks: `--param scaling=weak` gives each rank as many cells as one rank had alone, over as many steps. Perfect weak scaling keeps the time per run flat while the cell-updates per second grow with the ranks.",
         action: Action::Sweep {
             variants: &["blocking"],
             param: "ranks",
@@ -578,7 +578,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/mpi/exercise.rs: a correct halo exchange that sends every cell of the halo rows as a message of its own, and relays them from rank to rank. Make the distributed diffusion on 2 ranks at least 1.3× faster than `loops` with the same bits. `cargo perflab check mpi` builds it, checks it and times it; `cargo perflab hint mpi` gives one hint at a time.",
+        text: "Open lessons/mpi/exercise.rs: a correct halo exchange that sends every cell of the halo rows as a message of its own, and relays them from rank to rank. Make the distributed diffusion on {exercise.ranks} ranks at least {target}× faster than `loops` with the same bits. `cargo perflab check mpi` builds it, checks it and times it; `cargo perflab hint mpi` gives one hint at a time.",
         action: Action::Read,
     },
 ];

@@ -112,6 +112,9 @@ pub struct Particles {
     pub n: usize,
     /// The time step.
     pub timestep: f64,
+    /// The simulated time of evolve(dt), as given (the steps are int(dt / timestep), so
+    /// nsteps · timestep can fall short of it by a rounding: 0.01 / 1e-5 makes 999).
+    pub dt: f64,
     /// Steps of evolve(dt): int(dt / timestep), truncated as Python's int() does. The
     /// quotient is a rounded float: 0.1 / 1e-5 happens to round to 10000 exactly, but
     /// 0.3 / 1e-5 gives 29999.999999999996, so evolve(0.3) makes 29 999 steps.
@@ -184,6 +187,7 @@ impl Particles {
         Ok(Particles {
             n: w.len(),
             timestep,
+            dt,
             nsteps,
             start,
             w,
@@ -205,11 +209,11 @@ impl Problem for Particles {
     }
     fn describe(&self) -> String {
         format!(
-            "{} particles, {} steps of {} (evolve({}))",
+            "{} particles, evolve({}): {} steps of {}",
             self.n,
+            show(self.dt),
             self.nsteps,
-            show(self.timestep),
-            show(self.nsteps as f64 * self.timestep)
+            show(self.timestep)
         )
     }
     fn values<'s>(&self, state: &'s Vec<f64>) -> &'s [f64] {
@@ -305,7 +309,7 @@ pub(crate) fn unary_f64(f: impl Fn(f64) -> f64, a: &Rc<Value>) -> Rc<Value> {
 pub const STEPS: &[Step] = &[
     Step {
         title: "Time the whole program",
-        text: "Particles turn about the origin, each at its own angular speed; evolve(dt) moves them in small steps along the tangent. The book's first program keeps each particle as an object with its attributes in a dictionary. Here it is, as it runs, on 100 particles (n=100) and a tenth of the simulated time (dt=0.01).",
+        text: "Particles turn about the origin, each at its own angular speed; evolve(dt) moves them in small steps along the tangent. The book's first program keeps each particle as an object with its attributes in a dictionary. Here it is, as it runs, on {n} particles and evolve({dt}): {steps} steps of {timestep}.",
         action: Action::Run {
             variant: "objects",
             params: &["n=100", "dt=0.01"],
@@ -313,7 +317,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Profile: which function, which line?",
-        text: "The function profiler finds that the time is in the step function; the line profiler splits it: every line costs its share, and the Allocs column shows a heap object made per operation. (100 particles, 200 steps.)",
+        text: "The function profiler finds that the time is in the step function; the line profiler splits it: every line costs its share, and the Allocs column shows a heap object made per operation. Each line's time includes the line profiler's own clock reads, which matter only where a line does as little work as a read takes; a dictionary lookup does far more. ({n} particles; the function profiler's run makes {steps} steps, the line profiler's {line_steps}.)",
         action: Action::Profile {
             variant: "objects",
             params: &["n=100"],
@@ -322,7 +326,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "What a particle weighs",
-        text: "The book measures 100 000 particles with memory_profiler: a dictionary per object costs far more than the three floats a particle is. The tracking allocator shows the same here: peak heap per particle, dictionary objects against plain structs (one step each).",
+        text: "The book measures 100 000 particles with memory_profiler: a dictionary per object costs far more than the three floats a particle is. The tracking allocator shows the same here on {n} particles: peak heap per particle, dictionary objects against plain structs, one run each of evolve({dt}) in steps of {timestep}.",
         action: Action::Memory {
             variants: &["objects", "structs"],
             params: &["n=100000", "dt=1e-5"],
@@ -330,7 +334,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Plain floats, loops swapped",
-        text: "`structs` keeps three f64 fields per particle and applies the book's first tuning: particles outer, steps inner, timestep·ang_speed computed once. No lookups, no allocations: dozens of times faster.",
+        text: "`structs` keeps three f64 fields per particle and applies the book's first tuning: particles outer, steps inner, timestep·ang_speed computed once. No lookups, no allocations: the speedup column says how much that is worth.",
         action: Action::Compare {
             variants: &["objects", "structs"],
             params: &["n=100", "dt=0.01"],
@@ -353,7 +357,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Threads",
-        text: "Particles never interact, so `parallel` gives each thread a block of particles for the whole run: no meeting between steps. At 10 000 particles both cores are busy.",
+        text: "Particles never interact, so `parallel` gives each thread a block of particles for the whole run: no meeting between steps. {n} particles give every core a block; under the table, the tutor reads this run's figures: whether `parallel` beat `typed` and by how much, and if not, why.",
         action: Action::Compare {
             variants: &["typed", "parallel"],
             params: &["n=10000", "dt=0.01"],
@@ -369,7 +373,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/particles/exercise.rs: a correct kernel in the `structs` shape, with TODOs. Make it at least 100× faster than `objects`. `cargo perflab check particles` rebuilds it, checks its answer and times it beside `objects`; `cargo perflab hint particles` gives one hint at a time.",
+        text: "Open lessons/particles/exercise.rs: a correct kernel in the `structs` shape, with TODOs. Make it at least {target}× faster than `objects` at the size `check` grades at, {exercise.n} particles and evolve({exercise.dt}). `cargo perflab check particles` rebuilds it, checks its answer and times it beside `objects`; `cargo perflab hint particles` gives one hint at a time.",
         action: Action::Read,
     },
 ];

@@ -251,7 +251,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/pools/exercise.rs: a correct map that gives each thread one contiguous block. Make it at least 1.1× faster than `static` on a million numbers, with the same flags. `cargo perflab check pools` builds it, checks it and times it beside `static`; `cargo perflab hint pools` gives one hint at a time.",
+        text: "Open lessons/pools/exercise.rs: a correct map that gives each thread one contiguous block. Make it at least {target}× faster than `static` on {exercise.n} numbers, with the same flags. `cargo perflab check pools` builds it, checks it and times it beside `static`; `cargo perflab hint pools` gives one hint at a time.",
         action: Action::Read,
     },
 ];

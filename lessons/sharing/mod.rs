@@ -228,7 +228,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "A race the compiler lets through",
-        text: "An atomic makes each load and each store indivisible, not the pair. `racy` loads the count, adds one and stores it back; between its load and its store the other thread may have stored too, and that increment is overwritten. The table says how many were lost. `atomic` does the same with fetch_add, one indivisible read-modify-write, and loses none.",
+        text: "An atomic makes each load and each store indivisible, not the pair. `racy` loads the count, adds one and stores it back; between its load and its store the other thread may have stored too, and that increment is overwritten. The table says how many were lost in this run (few or none where the threads seldom ran at the same moment: the CPU time column says). `atomic` does the same with fetch_add, one indivisible read-modify-write, and loses none.",
         action: Action::Compare {
             variants: &["serial", "racy", "atomic"],
             params: &[],
@@ -236,7 +236,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Correct, and the price of it",
-        text: "A Mutex per increment is correct and slow: each increment takes the lock and gives it back, and while one thread holds it the other waits. fetch_add needs no lock, but the count's cache line still travels between the cores on every increment. `local` counts in a register and touches the shared total once per thread: same answer, a fraction of the time. The CPU time column says how many cores the run really had: the threads race only when they run at the same moment.",
+        text: "A Mutex per increment is correct and slow: each increment takes the lock and gives it back, and while one thread holds it the other waits. fetch_add needs no lock, but the count's cache line still travels between the cores on every increment. `local` counts in a register and touches the shared total once per thread: the same answer, and the speedup column says at what fraction of the time. The CPU time column says how many cores the run really had: the threads race only when they run at the same moment.",
         action: Action::Compare {
             variants: &["mutex", "atomic", "local"],
             params: &[],
@@ -260,7 +260,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/sharing/exercise.rs: a correct counter that locks a Mutex for every increment. Make it at least 10× faster than `mutex` and keep it exact. `cargo perflab check sharing` rebuilds it, checks the count and times it beside `mutex`; `cargo perflab hint sharing` gives one hint at a time.",
+        text: "Open lessons/sharing/exercise.rs: a correct counter that locks a Mutex for every increment. Make it at least {target}× faster than `mutex` and keep it exact. `cargo perflab check sharing` rebuilds it, checks the count and times it beside `mutex`; `cargo perflab hint sharing` gives one hint at a time.",
         action: Action::Read,
     },
 ];

@@ -684,7 +684,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "The bound",
-        text: "No schedule on P workers beats max(work/P, critical path): the work must be shared out, and the longest chain of dependent tasks runs one task after another however many workers wait. The problem line gives both for each variant's last run, from each task's measured time, beside the time the graph took. In 2×2 tiles of 256² the chain (tile row 1 through both stages) is 4 of the 12 tile products: a third of the work, so no number of workers could run this graph more than 3× faster than one. (On a shared machine a task's time includes the moments its thread waited for a core, so the work measured by parallel variants can exceed the serial one: compare it with the CPU time column.)",
+        text: "No schedule on P workers beats max(work/P, critical path): the work must be shared out, and the longest chain of dependent tasks runs one task after another however many workers wait. The problem line gives both for each variant's last run, from each task's measured time, beside the time the graph took. With t tiles a side (here t = n / tile = {n} / {tile}), each stage makes t²(t+1)/2 tile products, and the longest chain, the last tile row through both stages, is 2t of them: so no number of workers could run this graph more than t(t+1)/2 times faster than one (3× at t = 2). (On a shared machine a task's time includes the moments its thread waited for a core, so the work measured by parallel variants can exceed the serial one: compare it with the CPU time column.)",
         action: Action::Compare {
             variants: &["serial", "static", "graph"],
             params: &["n=512", "tile=256"],
@@ -692,7 +692,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Your turn",
-        text: "Open lessons/tasks/exercise.rs: it runs the graph stage by stage, each stage's tasks dealt to the workers in equal portions, like `static`. Make it at least 1.2× faster than `static` on n = 1024 in tiles of 64, with the same answer. `cargo perflab check tasks` checks and times it; `cargo perflab hint tasks` gives one hint at a time.",
+        text: "Open lessons/tasks/exercise.rs: it runs the graph stage by stage, each stage's tasks dealt to the workers in equal portions, like `static`. Make it at least {target}× faster than `static` on n = {exercise.n} in tiles of {exercise.tile}, with the same answer. `cargo perflab check tasks` checks and times it; `cargo perflab hint tasks` gives one hint at a time.",
         action: Action::Read,
     },
 ];

@@ -2,6 +2,7 @@
 //! changed in each, and their parameters with ranges.
 
 use crate::lesson::Lesson;
+use crate::lesson::params::{Kind, ParamSpec};
 use std::io::Write;
 
 /// Lists `all` lessons, as `cargo perflab list` does.
@@ -42,6 +43,9 @@ pub fn list(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<
             )?;
             show(t.variants, out)?;
         }
+        if let Some(line) = exercise_line(*lesson) {
+            writeln!(out, "{line}")?;
+        }
         writeln!(out, "  parameters (--param key=value):")?;
         let width = lesson
             .params()
@@ -51,9 +55,44 @@ pub fn list(all: &[&'static dyn Lesson], out: &mut dyn Write) -> anyhow::Result<
             .unwrap_or(0);
         for p in lesson.params() {
             let kv = format!("{}={}", p.name, p.default);
-            writeln!(out, "    {kv:width$}  {} ({})", p.help, p.kind.describe())?;
+            writeln!(out, "    {kv:width$}  {}", described(p))?;
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// A parameter's help with its valid values, said once: where the help already names the
+/// kind ("(a whole number)"), the range goes there rather than in a second bracket.
+pub fn described(p: &ParamSpec) -> String {
+    let kind = p.kind.describe();
+    let word = "(a whole number";
+    match p.kind {
+        Kind::Whole { .. } if p.help.contains(word) => {
+            p.help.replacen(word, &format!("({kind}"), 1)
+        }
+        _ => format!("{} ({kind})", p.help),
+    }
+}
+
+/// The lesson's exercise in one line: its file, the speedup it must reach against which
+/// variant, and the size `check` grades at; `None` for a lesson without one.
+pub fn exercise_line(lesson: &dyn Lesson) -> Option<String> {
+    let info = lesson.exercise()?;
+    let topic = info
+        .params
+        .iter()
+        .find_map(|p| p.split_once('=').filter(|(k, _)| k.trim() == "topic"))
+        .and_then(|(_, t)| lesson.topics().iter().find(|x| x.name == t.trim()));
+    let baseline = topic.map_or(lesson.baseline(), |t| t.baseline);
+    let at = match info.params {
+        [] => "the default size".to_string(),
+        p => p.join(" "),
+    };
+    Some(format!(
+        "  exercise: {} — at least {}× faster than {baseline}, at {at} (`cargo perflab check {}`)",
+        info.file,
+        crate::lesson::params::show(info.target),
+        lesson.name()
+    ))
 }

@@ -243,7 +243,7 @@ pub fn command(
         out,
         "checking {} (target: {}× faster than {}) on {}",
         info.file,
-        crate::timing::sig4(info.target),
+        crate::lesson::params::show(info.target),
         lesson.variants()[prepared.scope().baseline].name,
         prepared.describe()
     )?;

@@ -45,15 +45,17 @@ pub fn build(lesson: &dyn Lesson) -> anyhow::Result<PathBuf> {
     // most are in `perflab-exercises`, the mpi lesson's in `perflab-mpi` (it links MPI).
     eprintln!("building your exercise (cargo build --release --workspace --bin {name}) …");
     let start = std::time::Instant::now();
+    // On a terminal cargo shows its own progress (what it compiles, a bar), so a rebuild
+    // that takes a while is seen to go on; piped, only its errors.
+    let quiet = match std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        true => None,
+        false => Some("--quiet"),
+    };
     let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--workspace",
-            "--bin",
-            &name,
-        ])
+        .arg("build")
+        .arg("--release")
+        .args(quiet)
+        .args(["--workspace", "--bin", &name])
         .current_dir(&root)
         .status()
         .with_context(|| format!("cannot run cargo in {}", root.display()))?;

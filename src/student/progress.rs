@@ -44,19 +44,19 @@ pub fn progress(
         match lesson.exercise() {
             None => writeln!(out, "  exercise  none")?,
             Some(info) => {
-                let best = p
-                    .best_speedup
-                    .map(|s| format!("best {}×", sig4(s)))
-                    .unwrap_or_else(|| "not checked yet".into());
+                let target = crate::lesson::params::show(info.target);
+                let best = match p.best_speedup {
+                    Some(s) => format!("best {}× of the {target}× target", sig4(s)),
+                    None => format!("not checked yet, target {target}×"),
+                };
                 writeln!(
                     out,
-                    "  exercise  {} — {best} of the {}× target, {} checks, {} of {} hints",
+                    "  exercise  {} — {best}, {} checks, {} of {} hints",
                     if p.passed {
                         "✓ passed"
                     } else {
                         "✗ not passed"
                     },
-                    sig4(info.target),
                     p.checks,
                     p.hints_shown,
                     info.hints.len()

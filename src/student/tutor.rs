@@ -8,7 +8,7 @@ use crate::commands::profile::{self, ProfileOptions};
 use crate::commands::run::{RunOptions, run};
 use crate::commands::{Format, Timing, shown, warn};
 use crate::error::Error;
-use crate::lesson::Lesson;
+use crate::lesson::{Action, Lesson, Step};
 use crate::measure::{Comparison, Row};
 use crate::timing::{Clock, sig4};
 use std::io::{BufRead, Write};
@@ -43,6 +43,163 @@ pub fn wrapped(text: &str, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The names a step's text may hold in braces, each filled before the text is shown
+/// ([`fill`]): every parameter of the lesson, and these.
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    (
+        "steps",
+        "the steps the step's runs make (a profile step's: its own count, at most a full run's)",
+    ),
+    (
+        "line_steps",
+        "the steps a profile step's line profiler runs: a tenth of them",
+    ),
+    (
+        "size",
+        "the problem's size line at the step's parameters, as `run` prints it",
+    ),
+    ("values", "a sweep step's values, as `a, b and c`"),
+    ("target", "the exercise's speedup target"),
+    (
+        "exercise.NAME",
+        "parameter NAME at the size `check` grades at",
+    ),
+    (
+        "exercise.size",
+        "the size line of the problem `check` grades at",
+    ),
+];
+
+/// The `{name}`s in `text`, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        found.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    found
+}
+
+/// The value of parameter `name` among `params` (`key=value`, later ones win), as typed,
+/// or its default as the lesson writes it; `None` where the lesson has no such parameter.
+pub fn typed(lesson: &dyn Lesson, params: &[String], name: &str) -> Option<String> {
+    let spec = lesson.params().iter().find(|p| p.name == name)?;
+    let given = params.iter().rev().find_map(|p| {
+        p.split_once('=')
+            .filter(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.trim().to_string())
+    });
+    Some(given.unwrap_or_else(|| spec.default.to_string()))
+}
+
+/// ` --param k=v …` for a command line's end; empty where there are none.
+fn tail(params: &[String]) -> String {
+    match params {
+        [] => String::new(),
+        p => format!(" {}", shown(p)),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A step's text with each `{name}` ([`PLACEHOLDERS`]) filled from what the step runs:
+/// `params` are its parameters (its own, then the user's), so that a count or a size the
+/// text names is the one the step then prints. A name that is neither a parameter nor a
+/// placeholder is an error (a lesson bug, caught by its tests).
+pub fn fill(lesson: &dyn Lesson, step: &Step, params: &[String]) -> anyhow::Result<String> {
+    let names = placeholders(step.text);
+    if names.is_empty() {
+        return Ok(step.text.to_string());
+    }
+    let (variant, own_steps, values) = match step.action {
+        Action::Run { variant, .. } => (Some(variant), None, None),
+        Action::Profile { variant, steps, .. } => (Some(variant), Some(steps), None),
+        Action::Compare { variants, .. } | Action::Memory { variants, .. } => {
+            (variants.first().copied(), None, None)
+        }
+        Action::Sweep {
+            variants, values, ..
+        } => (variants.first().copied(), None, Some(values)),
+        Action::Read | Action::Asm { .. } => (None, None, None),
+    };
+    // The problem itself, only where the text names what it alone knows.
+    let needs = names
+        .iter()
+        .any(|n| matches!(*n, "size" | "steps" | "line_steps"));
+    let prepared = if needs {
+        let parsed = match variant {
+            Some(v) => lesson.parse_params_for(params, v)?,
+            None => lesson.parse_params(params)?,
+        };
+        Some(lesson.prepare(&parsed)?)
+    } else {
+        None
+    };
+    let mut text = step.text.to_string();
+    for name in names {
+        let value = if let Some(v) = typed(lesson, params, name) {
+            v
+        } else if let Some(key) = name.strip_prefix("exercise.") {
+            let info = lesson
+                .exercise()
+                .ok_or_else(|| anyhow::anyhow!("{} has no exercise", lesson.name()))?;
+            let own: Vec<String> = info.params.iter().map(|p| p.to_string()).collect();
+            match key {
+                "size" => lesson.prepare(&lesson.parse_params(&own)?)?.describe(),
+                _ => typed(lesson, &own, key)
+                    .ok_or_else(|| anyhow::anyhow!("{} has no parameter {key}", lesson.name()))?,
+            }
+        } else {
+            match name {
+                "steps" | "line_steps" => {
+                    // As `profile --steps N` counts: N of a full run's, the line profiler
+                    // a tenth of them.
+                    let full = prepared.as_ref().map_or(1, |p| p.steps().max(1)) as u64;
+                    match (own_steps, name) {
+                        (None, _) => full.to_string(),
+                        (Some(n), "steps") => n.min(full).to_string(),
+                        (Some(n), _) => (n / 10).clamp(1, full).to_string(),
+                    }
+                }
+                "size" => prepared.as_ref().map(|p| p.describe()).unwrap_or_default(),
+                "values" => {
+                    and_list(values.ok_or_else(|| {
+                        anyhow::anyhow!("{{values}} in a step that sweeps nothing")
+                    })?)
+                }
+                "target" => crate::lesson::params::show(
+                    lesson
+                        .exercise()
+                        .ok_or_else(|| anyhow::anyhow!("{} has no exercise", lesson.name()))?
+                        .target,
+                ),
+                _ => anyhow::bail!(
+                    "lesson {}: step {:?} names {{{name}}}, which is neither a parameter nor one of: {}",
+                    lesson.name(),
+                    step.title,
+                    PLACEHOLDERS
+                        .iter()
+                        .map(|p| p.0)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        };
+        text = text.replacen(&format!("{{{name}}}"), &value, 1);
+    }
+    Ok(text)
 }
 
 /// What this run's figures say of the threads: for each parallel variant in `c` (the
@@ -134,7 +291,6 @@ pub fn tutor(
     state: &std::path::Path,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    use crate::lesson::Action;
     let steps = lesson.steps();
     anyhow::ensure!(
         !steps.is_empty(),
@@ -221,16 +377,28 @@ pub fn tutor(
             steps.len(),
             step.title
         )?;
-        wrapped(step.text, out)?;
+        let own: &[&str] = match step.action {
+            Action::Run { params, .. }
+            | Action::Compare { params, .. }
+            | Action::Memory { params, .. }
+            | Action::Profile { params, .. } => params,
+            Action::Sweep { params, .. } => params,
+            Action::Read | Action::Asm { .. } => &[],
+        };
+        let filled = match step.action {
+            Action::Sweep { param, params, .. } => without(with(params), param),
+            _ => with(own),
+        };
+        wrapped(&fill(lesson, step, &filled)?, out)?;
         writeln!(out)?;
         match step.action {
             Action::Read => {}
             Action::Run { variant, params } => {
                 writeln!(
                     out,
-                    "$ cargo perflab run {} --variant {variant} {}",
+                    "$ cargo perflab run {} --variant {variant}{}",
                     lesson.name(),
-                    shown(&with(params))
+                    tail(&with(params))
                 )?;
                 let run_args = RunOptions {
                     variant: Some(variant.to_string()),
@@ -249,9 +417,9 @@ pub fn tutor(
                 };
                 writeln!(
                     out,
-                    "$ cargo perflab compare {}{named} --samples 3 --budget 0.3 {}",
+                    "$ cargo perflab compare {}{named} --samples 3 --budget 0.3{}",
                     lesson.name(),
-                    shown(&with(params))
+                    tail(&with(params))
                 )?;
                 let compare_args = CompareOptions {
                     variants: variants.iter().map(|v| v.to_string()).collect(),
@@ -294,10 +462,10 @@ pub fn tutor(
                 };
                 writeln!(
                     out,
-                    "$ cargo perflab sweep {} --variant {variant} --sweep {} --samples 3 --budget 0.3 {}",
+                    "$ cargo perflab sweep {} --variant {variant} --sweep {} --samples 3 --budget 0.3{}",
                     lesson.name(),
                     options.sweep.as_deref().unwrap_or_default(),
-                    shown(&options.params)
+                    tail(&options.params)
                 )?;
                 crate::commands::sweep::sweep(lesson, &options, clock, out)?;
             }
@@ -321,7 +489,6 @@ pub fn tutor(
             }
             Action::Memory { variants, params } => {
                 let owned = with(params);
-                writeln!(out, "$ (the heap of one run of each, {})", shown(&owned))?;
                 let parsed = match variants.first() {
                     Some(v) => lesson.parse_params_for(&owned, v)?,
                     None => lesson.parse_params(&owned)?,
@@ -339,6 +506,13 @@ pub fn tutor(
                 };
                 crate::measure::memory::guard(lesson, &parsed, prepared.as_ref(), &runs)?;
                 for (v, i) in variants.iter().zip(indices) {
+                    // The command that measures the same run's heap, with more detail.
+                    writeln!(
+                        out,
+                        "$ cargo perflab profile {} --variant {v} --memory{}",
+                        lesson.name(),
+                        tail(&owned)
+                    )?;
                     let (outcome, mem) =
                         crate::profile::memory::record(std::time::Duration::from_millis(2), || {
                             prepared.run(i, steps, clock, None)
@@ -361,9 +535,9 @@ pub fn tutor(
             } => {
                 writeln!(
                     out,
-                    "$ cargo perflab profile {} --variant {variant} --functions --lines --steps {steps} {}{}",
+                    "$ cargo perflab profile {} --variant {variant} --functions --lines --steps {steps}{}{}",
                     lesson.name(),
-                    shown(&with(params)),
+                    tail(&with(params)),
                     args.out.as_ref().map_or(String::new(), |d| format!(
                         " --out {}",
                         crate::files::shown(d)
