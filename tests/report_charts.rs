@@ -95,18 +95,39 @@ fn readable(svg: &str) {
         );
     }
     for t in all.iter().filter(|t| t.class == "tick") {
-        let plain = !t.body.is_empty()
-            && t.body.chars().all(|c| c.is_ascii_digit() || c == '.')
-            && !(t.body.contains('.') && t.body.ends_with('0'))
-            && !t.body.ends_with('.');
-        let power = t.body.starts_with("10")
-            && t.body[2..].chars().all(|c| "⁰¹²³⁴⁵⁶⁷⁸⁹⁻".contains(c))
-            && t.body.chars().count() > 2;
+        // Digits, a point only with digits after it, no trailing zeros after a point.
+        let digits = t.body.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let padded = t.body.contains('.') && (t.body.ends_with('0') || t.body.ends_with('.'));
+        let plain = !t.body.is_empty() && digits && !padded;
+        // 10⁶, or between powers 2×10⁶.
+        let mantissa = t.body.split_once('×').map_or(&t.body[..], |(_, p)| p);
+        let power = mantissa.starts_with("10")
+            && mantissa[2..].chars().all(|c| "⁰¹²³⁴⁵⁶⁷⁸⁹⁻".contains(c))
+            && mantissa.chars().count() > 2;
         assert!(
             plain || power,
             "tick label {:?} is not a plain number",
             t.body
         );
+    }
+    // One axis writes its ticks one way: all plain numbers, or all powers of ten.
+    let ticks: Vec<&Text> = all.iter().filter(|t| t.class == "tick").collect();
+    for a in &ticks {
+        let same_axis = ticks.iter().filter(|b| {
+            (a.anchor == "middle" && b.anchor == "middle" && a.y == b.y)
+                || (a.anchor == "end" && b.anchor == "end" && a.x == b.x)
+        });
+        let powers =
+            |t: &Text| t.body.contains('⁰') || t.body.chars().any(|c| "¹²³⁴⁵⁶⁷⁸⁹".contains(c));
+        for b in same_axis {
+            assert_eq!(
+                powers(a),
+                powers(b),
+                "{:?} and {:?} on one axis",
+                a.body,
+                b.body
+            );
+        }
     }
     for (i, a) in all.iter().enumerate() {
         for b in &all[i + 1..] {

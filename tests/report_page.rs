@@ -41,11 +41,23 @@ fn headless(profile: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn tour_writes_reports_and_a_page_that_renders() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let temp = tempfile::tempdir().unwrap();
+    // PERFLAB_KEEP_TOUR=1 keeps the tour's folder to look at (its path is printed).
+    let (_temp, dir) = match std::env::var_os("PERFLAB_KEEP_TOUR") {
+        Some(_) => {
+            let kept = temp.keep();
+            eprintln!("the tour's folder: {}", kept.display());
+            (None, kept)
+        }
+        None => {
+            let path = temp.path().to_path_buf();
+            (Some(temp), path)
+        }
+    };
+    let out = dir.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
         .args(["tour", "--out", "out", "--samples", "1", "--budget", "0.02"])
-        .current_dir(dir.path())
+        .current_dir(&dir)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -55,7 +67,7 @@ fn tour_writes_reports_and_a_page_that_renders() {
 
     let page = out.join("index.html");
     let url = format!("file://{}", page.display());
-    let profile = dir.path().join("chromium-profile");
+    let profile = dir.join("chromium-profile");
 
     let dom = headless(
         &profile,

@@ -180,6 +180,7 @@ pub fn tour(
     }
     bar.finish();
     // Each sweep a lesson's tutor steps name: its table and its curve.
+    let mut leaves = std::collections::HashSet::new();
     for lesson in lessons {
         for step in lesson.steps() {
             let crate::lesson::Action::Sweep {
@@ -219,7 +220,19 @@ pub fn tour(
                 mds.push_str(&md);
                 sweeps.push(s);
             }
-            let leaf = format!("{}/sweep-{}-{param}", lesson.name(), variants.join("-"));
+            // Two sweeps of the same variants and parameter (strong and weak scaling)
+            // differ in their other parameters: the second's files and anchor say which.
+            let mut leaf = format!("{}/sweep-{}-{param}", lesson.name(), variants.join("-"));
+            if !leaves.insert(leaf.clone()) {
+                let extra: String = params
+                    .iter()
+                    .filter(|p| !p.starts_with("topic="))
+                    .flat_map(|p| p.chars().chain(['-']))
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                leaf = format!("{leaf}-{}", extra.trim_end_matches('-'));
+                leaves.insert(leaf.clone());
+            }
             let json = match sweeps.as_slice() {
                 [one] => serde_json::to_string_pretty(one)?,
                 all => serde_json::to_string_pretty(all)?,

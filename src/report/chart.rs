@@ -95,30 +95,39 @@ fn text(out: &mut String, x: f64, y: f64, size: f64, anchor: &str, extra: &str, 
     );
 }
 
-/// A log axis from `lo` to `hi` (powers of ten that hold the data).
+/// A log axis from `lo` to `hi`, just around the data, its ticks written alike (plain
+/// numbers, or all as powers of ten where some would be long).
 #[derive(Debug, Clone, Copy)]
 struct LogAxis {
     lo: f64,
     hi: f64,
+    powers: bool,
 }
 
 impl LogAxis {
-    /// The decades that hold `values` (finite, positive), at least one.
-    fn covering(values: impl Iterator<Item = f64>) -> LogAxis {
+    /// The range of `values` (finite, positive), widened by `below` and `above` (factors),
+    /// and to at least a decade.
+    fn covering(values: impl Iterator<Item = f64>, below: f64, above: f64) -> LogAxis {
         let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
         for v in values.filter(|v| v.is_finite() && *v > 0.0) {
             lo = lo.min(v);
             hi = hi.max(v);
         }
         if !lo.is_finite() {
-            return LogAxis { lo: 1.0, hi: 10.0 };
+            (lo, hi) = (1.0, 10.0);
         }
-        let lo = 10f64.powf(lo.log10().floor());
-        let mut hi = 10f64.powf(hi.log10().ceil());
-        if hi <= lo {
-            hi = lo * 10.0;
+        let (mut lo, mut hi) = (lo / below, hi * above);
+        if hi / lo < 10.0 {
+            let widen = (10.0 / (hi / lo)).sqrt();
+            (lo, hi) = (lo / widen, hi * widen);
         }
-        LogAxis { lo, hi }
+        let mut axis = LogAxis {
+            lo,
+            hi,
+            powers: false,
+        };
+        axis.powers = axis.ticks().iter().any(|t| !(1e-3..=1e5).contains(t));
+        axis
     }
 
     /// Where `v` sits, 0 at `lo` to 1 at `hi`.
@@ -126,33 +135,37 @@ impl LogAxis {
         (v.log10() - self.lo.log10()) / (self.hi.log10() - self.lo.log10())
     }
 
-    /// Tick values: every power of ten, and 2 and 5 times them where there are at most two
-    /// decades.
+    /// Tick values in range: every power of ten, and 2 and 5 times them where the range
+    /// is at most two and a half decades.
     fn ticks(&self) -> Vec<f64> {
-        let decades = (self.hi / self.lo).log10().round() as i32;
-        let first = self.lo.log10().round() as i32;
+        let short = (self.hi / self.lo).log10() <= 2.5;
+        let first = self.lo.log10().floor() as i32;
+        let last = self.hi.log10().ceil() as i32;
         let mut t = Vec::new();
-        for d in 0..=decades {
-            let p = 10f64.powi(first + d);
-            t.push(p);
-            if decades <= 2 && d < decades {
-                t.push(2.0 * p);
-                t.push(5.0 * p);
+        for e in first..=last {
+            let p = 10f64.powi(e);
+            let mut here = vec![p];
+            if short {
+                here.extend([2.0 * p, 5.0 * p]);
             }
+            t.extend(
+                here.into_iter()
+                    .filter(|v| *v >= self.lo * 0.999 && *v <= self.hi * 1.001),
+            );
         }
         t
     }
+
+    /// A tick's label on this axis.
+    fn label(&self, v: f64) -> String {
+        if self.powers { power(v) } else { tick_label(v) }
+    }
 }
 
-/// A tick's label: a plain number from 0.001 to 100000 (`0.01`, `20`, `1000`), a power of
-/// ten written `10⁶` outside that.
-pub fn tick_label(v: f64) -> String {
-    if (1e-3..=1e5).contains(&v) {
-        let s = format!("{v:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        return s.to_string();
-    }
-    let e = v.log10().round() as i32;
+/// `v` as a power of ten, `10⁶` (or, between powers, `2×10⁶`).
+fn power(v: f64) -> String {
+    let e = v.log10().floor() as i32;
+    let m = (v / 10f64.powi(e)).round();
     let sup: String = e
         .to_string()
         .chars()
@@ -161,7 +174,23 @@ pub fn tick_label(v: f64) -> String {
             d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
         })
         .collect();
-    format!("10{sup}")
+    if m == 1.0 {
+        format!("10{sup}")
+    } else {
+        format!("{m}×10{sup}")
+    }
+}
+
+/// A tick's label: a plain number from 0.001 to 100000 (`0.01`, `20`, `1000`), a power of
+/// ten written `10⁶` outside that. (An axis with any tick outside writes all its ticks as
+/// powers of ten.)
+pub fn tick_label(v: f64) -> String {
+    if (1e-3..=1e5).contains(&v) {
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        return s.to_string();
+    }
+    power(v)
 }
 
 /// Labels of the ticks along a horizontal axis of `length` pixels: the first, then each
@@ -171,7 +200,7 @@ fn spaced(axis: &LogAxis, length: f64, size: f64, horizontal: bool) -> Vec<(f64,
     let mut last_end = f64::NEG_INFINITY;
     for t in axis.ticks() {
         let pos = axis.at(t) * length;
-        let label = tick_label(t);
+        let label = axis.label(t);
         let half = if horizontal {
             text_width(&label, size) / 2.0
         } else {
@@ -187,7 +216,7 @@ fn spaced(axis: &LogAxis, length: f64, size: f64, horizontal: bool) -> Vec<(f64,
             let next = 10f64.powf(t.log10().ceil());
             let next_pos = axis.at(next) * length;
             let next_half = if horizontal {
-                text_width(&tick_label(next), size) / 2.0
+                text_width(&axis.label(next), size) / 2.0
             } else {
                 size / 2.0
             };
@@ -304,7 +333,9 @@ pub fn bars(title: &str, axis: &str, bars: &[Bar]) -> String {
     let log = LogAxis::covering(
         bars.iter()
             .map(|x| x.value)
-            .chain(std::iter::once(least / 1.5)),
+            .chain(std::iter::once(least / 3.0)),
+        1.0,
+        1.05,
     );
     let row = TEXT + 13.0;
     let top = y + 4.0;
@@ -444,8 +475,16 @@ fn panel(b: &mut String, top: f64, p: &Panel) -> f64 {
             .collect();
         y += legend(b, y, &entries);
     }
-    let xs = LogAxis::covering(p.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)));
-    let ys = LogAxis::covering(p.series.iter().flat_map(|s| s.points.iter().map(|q| q.1)));
+    let xs = LogAxis::covering(
+        p.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)),
+        1.3,
+        1.3,
+    );
+    let ys = LogAxis::covering(
+        p.series.iter().flat_map(|s| s.points.iter().map(|q| q.1)),
+        1.5,
+        1.5,
+    );
     let y_ticks_probe = spaced(&ys, PLOT_H, SMALL, false);
     let left = y_ticks_probe
         .iter()

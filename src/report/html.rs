@@ -67,7 +67,11 @@ pub struct ProfileLink {
 
 /// The profile table's columns: heading, what opens the file, whether a browser shows it,
 /// and which file names belong there.
-const PROFILE_COLUMNS: [(&str, &str, bool, fn(&str) -> bool); 5] = [
+/// A column of the profile table: heading, what opens its files, whether a browser shows
+/// them, and which file names belong there.
+type ProfileColumn = (&'static str, &'static str, bool, fn(&str) -> bool);
+
+const PROFILE_COLUMNS: [ProfileColumn; 5] = [
     ("flame graph", "browser", true, |l| l == "flamegraph.svg"),
     ("functions", "browser", true, |l| {
         l == "functions.svg" || l == "functions.txt"
@@ -385,11 +389,23 @@ pub fn sweep_part(sweeps: &[crate::measure::sweep::Sweep], file: &str) -> Sectio
     };
     let names: Vec<&str> = sweeps.iter().map(|s| s.variant.as_str()).collect();
     let variants = names.join(", ");
-    let id = format!("{}-sweep-{}-{}", s.lesson, names.join("-"), s.param);
+    // The chart's file names the sweep: `mpi/sweep-blocking-ranks.svg`.
+    let id = file.trim_end_matches(".svg").replace('/', "-");
+    let extra: Vec<&str> = s
+        .params
+        .iter()
+        .map(|p| p.as_str())
+        .filter(|p| !p.starts_with("topic="))
+        .collect();
+    let at = match extra.as_slice() {
+        [] => String::new(),
+        e => format!(" ({})", e.join(", ")),
+    };
     let _ = writeln!(
         h,
-        "<section id=\"{id}\"><h3>{lesson}: {variant} across {param}</h3>",
+        "<section id=\"{id}\"><h3>{lesson}: {variant} across {param}{at}</h3>",
         id = escape(&id),
+        at = escape(&at),
         lesson = escape(s.lesson),
         variant = escape(&variants),
         param = escape(&s.param),
@@ -415,7 +431,7 @@ pub fn sweep_part(sweeps: &[crate::measure::sweep::Sweep], file: &str) -> Sectio
     );
     Section {
         id,
-        title: format!("{}: {variants} across {}", s.lesson, s.param),
+        title: format!("{}: {variants} across {}{at}", s.lesson, s.param),
         level: 3,
         html: h,
     }
@@ -493,7 +509,7 @@ pub fn lesson_part(
     }
     let _ = writeln!(
         h,
-        "<table class=\"comparison\"><thead><tr><th>variant</th><th>steps</th><th>time (median ± MAD)</th>\
+        "<table class=\"comparison\"><thead><tr><th></th><th>variant</th><th>steps</th><th>time (median ± MAD)</th>\
          <th>{unit}/s</th><th>speedup vs {base}</th><th>matches {reference}</th><th>what changed</th></tr></thead><tbody>",
         unit = escape(c.unit),
         base = escape(c.baseline),
@@ -503,11 +519,11 @@ pub fn lesson_part(
     for (r, k) in c.rows.iter().zip(&kinds) {
         let _ = writeln!(
             h,
-            "<tr><td><code>{}</code> <span class=\"swatch\" style=\"background:{}\" title=\"{}\"></span></td><td class=\"n\">{}{}</td><td class=\"n\">{}</td>\
+            "<tr><td class=\"k\"><span class=\"swatch\" style=\"background:{}\" title=\"{}\"></span></td><td><code>{}</code></td><td class=\"n\">{}{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"what\">{}</td></tr>",
-            escape(r.variant),
             k.colour(),
             k.legend(),
+            escape(r.variant),
             r.steps,
             if r.full_run { "" } else { "*" },
             escape(&seconds_pm(r.seconds, r.spread)),
