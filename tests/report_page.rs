@@ -41,11 +41,23 @@ fn headless(profile: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn tour_writes_reports_and_a_page_that_renders() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let temp = tempfile::tempdir().unwrap();
+    // PERFLAB_KEEP_TOUR=1 keeps the tour's folder to look at (its path is printed).
+    let (_temp, dir) = match std::env::var_os("PERFLAB_KEEP_TOUR") {
+        Some(_) => {
+            let kept = temp.keep();
+            eprintln!("the tour's folder: {}", kept.display());
+            (None, kept)
+        }
+        None => {
+            let path = temp.path().to_path_buf();
+            (Some(temp), path)
+        }
+    };
+    let out = dir.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
         .args(["tour", "--out", "out", "--samples", "1", "--budget", "0.02"])
-        .current_dir(dir.path())
+        .current_dir(&dir)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -55,7 +67,7 @@ fn tour_writes_reports_and_a_page_that_renders() {
 
     let page = out.join("index.html");
     let url = format!("file://{}", page.display());
-    let profile = dir.path().join("chromium-profile");
+    let profile = dir.join("chromium-profile");
 
     let dom = headless(
         &profile,
@@ -107,6 +119,7 @@ fn tour_writes_reports_and_a_page_that_renders() {
         }
     }
     assert!(dom.contains("Machine: "));
+    learning_parts(&out, &dom, body, &sections);
 
     let shot = out.join("index.png");
     let o = headless(
@@ -159,4 +172,144 @@ fn reports_are_whole(out: &Path) {
         }
     }
     assert!(links > 20, "only {links} links in the page");
+}
+
+/// The parts that make the page one to learn from, read from the rendered DOM (no second
+/// tour): the machine and its load at the top, a table of contents whose anchors all
+/// resolve, the reading guide, per lesson its README, tutor and exercise, the profile
+/// tables, charts shown at full size, and figures rounded to at most 3 digits.
+fn learning_parts(out: &Path, dom: &str, body: &str, sections: &[String]) {
+    let at = |what: &str| {
+        dom.find(what)
+            .unwrap_or_else(|| panic!("{what} is not on the page"))
+    };
+    // At the top: the machine and how busy it was, then the contents and the guide.
+    let machine = at("<p class=\"machine\">Machine: ");
+    let load = at("<p class=\"machine load\">");
+    let toc = at("<nav id=\"toc\">");
+    let guide = at("<aside id=\"guide\"");
+    let first = at("<section id=");
+    assert!(machine < toc && load < toc && toc < guide && guide < first);
+    assert!(
+        dom[load..]
+            .starts_with("<p class=\"machine load\">While the tour ran, other processes used")
+    );
+    for words in [
+        "How to read this page",
+        "median absolute deviation",
+        "log scales",
+        "KCachegrind",
+    ] {
+        assert!(dom[guide..first].contains(words), "the guide lacks {words}");
+    }
+    // Every anchor resolves (the page counts those that do not), and the contents list
+    // every comparison's section.
+    assert!(
+        body.contains("data-broken-anchors=\"0\""),
+        "links to missing anchors: <body{body}>"
+    );
+    for id in sections {
+        assert!(
+            dom[toc..guide].contains(&format!("href=\"#{id}\"")),
+            "the contents lack {id}"
+        );
+    }
+    // Charts are shown at their own size (800 px window): SVG text sizes are screen sizes.
+    let scale: f64 = body
+        .split("data-chart-scale=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no chart scale: <body{body}>"));
+    assert!(scale >= 0.99, "charts shown at {scale} of their size");
+    // Per lesson that ran: its README (a link that resolves from wherever the page is),
+    // its tutor, and its exercise and the command that grades it.
+    for lesson in perflab::lessons::all() {
+        if lesson.missing().is_some() {
+            continue;
+        }
+        let name = lesson.name();
+        let tutor = format!("<code class=\"tutor\">cargo perflab tutor {name}</code>");
+        assert!(dom.contains(&tutor), "{name}: no tutor command");
+        let readme = format!("lessons/{name}/README.md\"");
+        let href = dom
+            .split("<a class=\"readme\" href=\"")
+            .skip(1)
+            .map(|p| p.split('"').next().unwrap())
+            .find(|h| format!("{h}\"").ends_with(&readme))
+            .unwrap_or_else(|| panic!("{name}: no README link"));
+        assert!(out.join(href).is_file(), "{name}: {href} does not resolve");
+        if let Some(e) = lesson.exercise() {
+            let link = dom
+                .split("<a class=\"exercise\" href=\"")
+                .skip(1)
+                .map(|p| p.split('"').next().unwrap())
+                .find(|h| h.ends_with(e.file))
+                .unwrap_or_else(|| panic!("{name}: no exercise link"));
+            assert!(out.join(link).is_file(), "{name}: {link} does not resolve");
+            assert!(dom.contains(&format!(
+                "<code class=\"check\">cargo perflab check {name}</code>"
+            )));
+        }
+    }
+    // Profiles: one table per profiled comparison, each column naming what opens its
+    // files; files a browser shows open in it, the others download.
+    let tables = dom.matches("<table class=\"profiles\">").count();
+    assert!(tables >= 2, "{tables} profile tables");
+    assert!(
+        !dom.contains("Profiles: <a"),
+        "the old run-on list of links"
+    );
+    for piece in dom.split("<a href=\"").skip(1) {
+        let href = piece.split('"').next().unwrap();
+        let tag = piece.split('>').next().unwrap();
+        if href.ends_with(".svg") || href.ends_with(".html") || href.ends_with(".txt") {
+            if href.contains("/speedup.svg") || href.contains("/cost.svg") {
+                continue;
+            }
+            assert!(
+                tag.contains("target=\"_blank\"") && !tag.contains("download"),
+                "{tag}"
+            );
+        }
+        if href.ends_with("profile.pb") {
+            assert!(
+                tag.contains("download") && tag.contains("go tool pprof / speedscope"),
+                "{tag}"
+            );
+        }
+        if href.contains("callgrind.out.") {
+            assert!(
+                tag.contains("download") && tag.contains("KCachegrind"),
+                "{tag}"
+            );
+        }
+    }
+    // Figures: at most 3 significant digits in the comparison tables' numbers.
+    for table in dom.split("<table class=\"comparison\">").skip(1) {
+        let table = table.split("</table>").next().unwrap();
+        for row in table.split("<tr>").skip(2) {
+            // variant, steps, then time, rate and speedup.
+            for cell in row.split("<td class=\"n\">").skip(2).take(3) {
+                let cell = cell.split("</td>").next().unwrap();
+                for token in cell.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
+                    assert!(
+                        significant(token) <= 3,
+                        "{token} in {cell:?} has more digits than a measurement supports"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The significant digits of a plain number as written (`0.0312`: 3, `1520`: 3, `25.0`: 3).
+fn significant(token: &str) -> usize {
+    let digits: String = token.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = digits.trim_start_matches('0');
+    if token.contains('.') {
+        digits.len()
+    } else {
+        digits.trim_end_matches('0').len()
+    }
 }

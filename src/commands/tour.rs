@@ -8,10 +8,11 @@ use crate::inspect::machine::Machine;
 use crate::lesson::Lesson;
 use crate::measure::progress::Progress;
 use crate::report;
+use crate::report::html::{Learn, ProfileLink, Section};
 use crate::timing::Clock;
 use anyhow::Context;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 /// Where the tour writes and how long each variant runs.
 #[derive(Debug, Clone)]
@@ -38,6 +39,9 @@ pub fn tour(
     let output = crate::files::Output::begin(&target, &mut crate::commands::profile::waiting)?;
     let stage = output.dir().to_path_buf();
     let machine = Machine::this();
+    let start = crate::timing::load::Snapshot::now();
+    // The page links the lessons' files from where it will be, not from the staging folder.
+    let page_dir = std::path::absolute(&target).unwrap_or_else(|_| target.clone());
     let mut index = format!("# cargo perflab tour\n\nMachine: {machine}\n\n");
     let mut written = Vec::new();
     let mut sections = Vec::new();
@@ -53,7 +57,12 @@ pub fn tour(
             ));
             sections.push((
                 lesson.name(),
-                crate::report::html::note_section(lesson.name(), lesson.title(), &note),
+                Section {
+                    id: lesson.name().to_string(),
+                    title: format!("{} (not run)", lesson.title()),
+                    level: 2,
+                    html: crate::report::html::note_section(lesson.name(), lesson.title(), &note),
+                },
             ));
         }
     }
@@ -150,15 +159,18 @@ pub fn tour(
                         }
                         _ => String::new(),
                     };
-                    links.push((
-                        format!("{}/{name}/{leaf}", c.key()),
-                        format!("{name}: {leaf}{few}"),
-                    ));
+                    links.push(ProfileLink {
+                        variant: name.to_string(),
+                        href: format!("{}/{name}/{leaf}", c.key()),
+                        leaf: leaf.to_string(),
+                        note: few.trim().trim_matches(['(', ')']).to_string(),
+                    });
                 }
                 written.push(file);
             }
         }
-        let (section, charts) = crate::report::html::lesson_section(&c, &links)?;
+        let learn = learn(lesson, &page_dir);
+        let (section, charts) = crate::report::html::lesson_part(&c, &links, Some(&learn));
         for (file, svg) in charts {
             let path = stage.join(file);
             crate::files::write_atomic(&path, svg.as_bytes())?;
@@ -168,6 +180,7 @@ pub fn tour(
     }
     bar.finish();
     // Each sweep a lesson's tutor steps name: its table and its curve.
+    let mut leaves = std::collections::HashSet::new();
     for lesson in lessons {
         for step in lesson.steps() {
             let crate::lesson::Action::Sweep {
@@ -207,7 +220,19 @@ pub fn tour(
                 mds.push_str(&md);
                 sweeps.push(s);
             }
-            let leaf = format!("{}/sweep-{}-{param}", lesson.name(), variants.join("-"));
+            // Two sweeps of the same variants and parameter (strong and weak scaling)
+            // differ in their other parameters: the second's files and anchor say which.
+            let mut leaf = format!("{}/sweep-{}-{param}", lesson.name(), variants.join("-"));
+            if !leaves.insert(leaf.clone()) {
+                let extra: String = params
+                    .iter()
+                    .filter(|p| !p.starts_with("topic="))
+                    .flat_map(|p| p.chars().chain(['-']))
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                leaf = format!("{leaf}-{}", extra.trim_end_matches('-'));
+                leaves.insert(leaf.clone());
+            }
             let json = match sweeps.as_slice() {
                 [one] => serde_json::to_string_pretty(one)?,
                 all => serde_json::to_string_pretty(all)?,
@@ -227,18 +252,21 @@ pub fn tour(
             }
             sections.push((
                 lesson.name(),
-                crate::report::html::sweep_section(&sweeps, &format!("{leaf}.svg")),
+                crate::report::html::sweep_part(&sweeps, &format!("{leaf}.svg")),
             ));
         }
     }
     // Each lesson's sweeps right after its own sections (a stable sort keeps the rest).
     let place = |name: &str| every.iter().position(|l| l.name() == name);
     sections.sort_by_key(|(name, _)| place(name));
-    let sections: Vec<String> = sections.into_iter().map(|(_, s)| s).collect();
+    let sections: Vec<Section> = sections.into_iter().map(|(_, s)| s).collect();
+    let load = start
+        .zip(crate::timing::load::Snapshot::now())
+        .and_then(|(a, b)| crate::timing::load::Load::between(&a, &b));
     let path = stage.join("index.html");
     crate::files::write_atomic(
         &path,
-        crate::report::html::page(&sections, &machine).as_bytes(),
+        crate::report::html::page(&sections, &machine, load.as_ref()).as_bytes(),
     )?;
     written.push(path);
     let path = stage.join("tour.md");
@@ -250,4 +278,55 @@ pub fn tour(
         writeln!(out, "wrote {}", crate::files::shown(&p))?;
     }
     Ok(())
+}
+
+/// Where to learn more about `lesson`, linked from a page in `page_dir` (absolute): its
+/// README (`lessons/<name>/README.md` in the project's root, where there is one), its tutor
+/// and its exercise, by the project's conventions.
+pub fn learn(lesson: &dyn Lesson, page_dir: &Path) -> Learn {
+    let root = crate::files::root();
+    let root = root.canonicalize().unwrap_or(root);
+    let readme = root.join("lessons").join(lesson.name()).join("README.md");
+    Learn {
+        readme: readme.is_file().then(|| link(page_dir, &readme)),
+        tutor: format!("cargo perflab tutor {}", lesson.name()),
+        exercise: lesson
+            .exercise()
+            .map(|e| (link(page_dir, &root.join(e.file)), e.file.to_string())),
+        check: lesson
+            .exercise()
+            .map(|_| format!("cargo perflab check {}", lesson.name())),
+    }
+}
+
+/// A link from a page in `from` (a folder) to `to`, both absolute: relative, with `/`
+/// between the parts, so that it works wherever the two are and whatever serves them.
+pub fn link(from: &Path, to: &Path) -> String {
+    let from = from.canonicalize().unwrap_or_else(|_| normal(from));
+    let to = to.canonicalize().unwrap_or_else(|_| normal(to));
+    let a: Vec<Component> = from.components().collect();
+    let b: Vec<Component> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// `path` with its `.` and `..` resolved by name (for a folder not made yet).
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -2,6 +2,7 @@
 //! line; and writing files whole or not at all. Renderers return strings; only the CLI
 //! decides where they go.
 
+pub mod chart;
 pub mod html;
 pub mod snapshot;
 pub mod sweep;
@@ -12,6 +13,58 @@ use crate::measure::{Comparison, Row};
 use crate::timing::{format_seconds_pm, format_si, sig4};
 use tabled::builder::Builder;
 use tabled::settings::Style;
+
+/// The significant digits a figure with this spread supports: its last digit shown is the
+/// spread's leading one, at most 3 and at least 1 (3 where there is no spread).
+pub fn supported_digits(value: f64, spread: f64) -> usize {
+    if !(value.is_finite() && spread.is_finite()) || value == 0.0 || spread <= 0.0 {
+        return 3;
+    }
+    let d = value.abs().log10().floor() - spread.log10().floor() + 1.0;
+    d.clamp(1.0, 3.0) as usize
+}
+
+/// `value` to `digits` significant digits, without an exponent: `0.0312`, `1.52`, `612`,
+/// `1520`, and from 10 000 with a prefix, `15.2 k`, `300 k`, `818 M`.
+pub fn sig(value: f64, digits: usize) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let digits = digits.max(1) as i32;
+    let place = |v: f64| v.abs().log10().floor() as i32;
+    let quantum = 10f64.powi(place(value) - digits + 1);
+    let rounded = (value / quantum).round() * quantum;
+    let (m, prefix) = match rounded.abs() {
+        a if a >= 1e9 => (rounded / 1e9, " G"),
+        a if a >= 1e6 => (rounded / 1e6, " M"),
+        a if a >= 1e4 => (rounded / 1e3, " k"),
+        _ => (rounded, ""),
+    };
+    let decimals = (digits - 1 - place(m)).max(0) as usize;
+    format!("{m:.decimals$}{prefix}")
+}
+
+/// `value ± spread`, each to what the spread supports: the value to
+/// [`supported_digits`], the spread to one digit (`300 k ± 20 k`, `1.52 ± 0.03`).
+pub fn pm(value: f64, spread: f64) -> (String, String) {
+    (sig(value, supported_digits(value, spread)), sig(spread, 1))
+}
+
+/// A median time and its spread in the median's unit, rounded as [`pm`] does:
+/// `612 ms ± 4 ms`.
+pub fn seconds_pm(median: f64, spread: f64) -> String {
+    let (unit, factor) = match median.abs() {
+        a if a >= 1.0 || a == 0.0 => ("s", 1.0),
+        a if a >= 1e-3 => ("ms", 1e3),
+        a if a >= 1e-6 => ("µs", 1e6),
+        _ => ("ns", 1e9),
+    };
+    let (v, e) = pm(median * factor, spread * factor);
+    format!("{v} {unit} ± {e} {unit}")
+}
 
 /// Table flavour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
