@@ -101,7 +101,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "One pass, and the compiler's SIMD",
-        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Look where both stand against `c`, the C baseline, which keeps the tutorial's two loop nests. `blocked` goes one further: one sweep down the grid advances several steps, keeping three rows per step in the L1 cache, and still computes exactly what `loops` does, to the bit. The README measures how close each comes to the cache-bandwidth limit and why blocking gains little at this size.",
+        text: "`fused` does the whole update in one pass with no temporary; `loops` gives the compiler row slices of equal length, so it removes the bounds checks and uses SIMD. Look where both stand against `c`, the C baseline, which keeps the tutorial's two loop nests. `blocked` goes one further: one sweep down the grid advances several steps, keeping four rows per step in the L1 cache, and still computes exactly what `loops` does, to the bit. The README measures how close each comes to the cache-bandwidth limit and why blocking gains little at this size.",
         action: Action::Compare {
             variants: &["slices", "fused", "loops", "blocked", "c"],
             params: &[],
@@ -494,7 +494,7 @@ impl Problem for Diffusion {
     /// With N = npnts, a grid G = 8·N² bytes: every run starts from `initial`'s grid and
     /// returns one; each variant adds, as its code is written,
     /// - `loops`, `fused`, `prange`: a second buffer, 2G in all; `blocked` too (its rings of
-    ///   three rows per step level are a few tens of KB);
+    ///   four rows per step level are a few tens of KB);
     /// - `indexed`, `c`: a laplacian array, 2G;
     /// - `slices`: ndarray's laplacian and the `4·centre` temporary subtracted from it, 3G;
     /// - `nested` (and the exercise, which starts as nested): the rows copied out, the

@@ -44,7 +44,8 @@ enum Command {
     /// Instructions, cache misses and page faults per unit of work, counted under
     /// valgrind's cachegrind (a portable build): figures that do not depend on noise.
     Counts(CountsArgs),
-    /// Compare every lesson and write the tables under reports/.
+    /// Compare every lesson and write the tables under reports/ (profiling its baseline
+    /// and fastest variant for at most 0.3 s each, or --budget if shorter).
     Tour(TourArgs),
     /// Walk through a lesson step by step: a short text, then real code and its results.
     Tutor(TutorArgs),

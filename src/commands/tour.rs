@@ -14,6 +14,9 @@ use anyhow::Context;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+/// Seconds each profiled run may take at most (a shorter `--budget` shortens it too).
+const PROFILE_BUDGET: f64 = 0.3;
+
 /// Where the tour writes and how long each variant runs.
 #[derive(Debug, Clone)]
 pub struct TourOptions {
@@ -119,8 +122,13 @@ pub fn tour(
         });
         for name in profiled {
             let v = lesson.variant_index(name)?;
-            let (steps, line_steps) =
-                crate::commands::profile::steps_for(prepared.as_ref(), v, 0.3)?;
+            // As long as a run may take, and no more than 0.3 s: a quick tour (the tests'
+            // `--budget 0.02`) profiles quickly too.
+            let (steps, line_steps) = crate::commands::profile::steps_for(
+                prepared.as_ref(),
+                v,
+                args.timing.budget.min(PROFILE_BUDGET),
+            )?;
             let options = crate::commands::profile::Options {
                 functions: true,
                 lines: false,

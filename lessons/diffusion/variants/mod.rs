@@ -56,7 +56,7 @@ pub static ALL: &[Variant<Diffusion>] = &[
     variant!(
         "blocked",
         blocked::run,
-        "temporal blocking: one sweep down the grid advances several steps in a wavefront, keeping three rows per step in the L1, so the grid is read and written once per sweep instead of once per step; bit-identical to loops"
+        "temporal blocking: one sweep down the grid advances several steps in a wavefront, two rows at a time, keeping four rows per step in the L1, so the grid is read and written once per sweep instead of once per step; bit-identical to loops"
     ),
     variant!(
         "prange",
