@@ -28,6 +28,9 @@ const W: usize = 16;
 /// Rows in each intermediate step's ring.
 const RING: usize = 4;
 
+/// Doubles in a 64-byte cache line.
+const LINE: usize = 8;
+
 /// One chunk of a row.
 type Chunk = [f64; W];
 
@@ -169,8 +172,8 @@ fn portable(
 mod avx2 {
     use std::arch::x86_64::*;
 
-    /// Computes cells `1..=k` of both rows (chunks of 4) and returns `k`; the caller does
-    /// the rest.
+    /// Computes cells `1..=k` of both rows in vectors of 4 and returns `k`: all of them
+    /// when there are at least 4; the caller does the rest.
     pub fn pair(
         out1: &mut [f64],
         out2: &mut [f64],
@@ -186,8 +189,8 @@ mod avx2 {
         let m = n - 2;
         let full = m / 4 * 4;
         // SAFETY: the target has AVX2 and FMA (the cfg above); every load reads cells
-        // k ..= k + 5 < n and every store writes k + 1 ..= k + 4 ≤ m < n, for k + 4 ≤ m,
-        // and all six slices are n long (asserted).
+        // k ..= k + 5 < n and every store writes k + 1 ..= k + 4 ≤ m < n, for k + 4 ≤ m
+        // (k = m − 4 for the last vector), and all six slices are n long (asserted).
         unsafe {
             let (four, cf) = (_mm256_set1_pd(-4.0), _mm256_set1_pd(coef));
             let cell = |u: __m256d, d: __m256d, l: __m256d, c: __m256d, r: __m256d| {
@@ -196,8 +199,7 @@ mod avx2 {
             };
             let (a, b, c, d) = (a.as_ptr(), b.as_ptr(), c.as_ptr(), d.as_ptr());
             let (o1, o2) = (out1.as_mut_ptr(), out2.as_mut_ptr());
-            let mut k = 0;
-            while k < full {
+            let two = |k: usize| {
                 let up = _mm256_loadu_pd(a.add(k + 1));
                 let (bl, bc, br) = (
                     _mm256_loadu_pd(b.add(k)),
@@ -212,7 +214,18 @@ mod avx2 {
                 let down = _mm256_loadu_pd(d.add(k + 1));
                 _mm256_storeu_pd(o1.add(k + 1), cell(up, cc, bl, bc, br));
                 _mm256_storeu_pd(o2.add(k + 1), cell(bc, down, cl, cc, cr));
+            };
+            let mut k = 0;
+            while k < full {
+                two(k);
                 k += 4;
+            }
+            // The cells past the last whole vector: one more vector that ends at the last
+            // cell and overlaps the one before. No output row is an input row (the borrows
+            // say so), so the cells computed twice get the same value twice.
+            if full < m && m >= 4 {
+                two(m - 4);
+                return m;
             }
             full
         }
@@ -220,20 +233,29 @@ mod avx2 {
 }
 
 /// Advances `src` by `depth` steps into `dst` in one sweep (both `n × n`, boundary rows
-/// and columns kept as `src` has them). `rings` holds `depth − 1` rings of four rows.
+/// and columns kept as `src` has them). `rings` holds `depth − 1` rings of four rows,
+/// `rs` apart.
 ///
 /// The wavefront moves two rows at a time: when rows up to `i` of the grid are in
 /// play, step `t` computes its rows `i − t − 1` and `i − t`, which need rows
 /// `i − t − 2 ..= i − t + 1` of step `t − 1`: four rows, so a ring of four per step.
-fn sweep(src: &[f64], dst: &mut [f64], rings: &mut [Vec<f64>], n: usize, coef: f64) {
+fn sweep(src: &[f64], dst: &mut [f64], rings: &mut [&mut [f64]], n: usize, rs: usize, coef: f64) {
     let depth = rings.len() + 1;
     // Row `r` of step `t` (0 = `src`), for t < depth. Boundary rows never change.
-    fn row<'a>(src: &'a [f64], rings: &'a [Vec<f64>], n: usize, t: usize, r: usize) -> &'a [f64] {
+    #[allow(clippy::too_many_arguments)]
+    fn row<'a>(
+        src: &'a [f64],
+        rings: &'a [&mut [f64]],
+        n: usize,
+        rs: usize,
+        t: usize,
+        r: usize,
+    ) -> &'a [f64] {
         if t == 0 || r == 0 || r == n - 1 {
             &src[r * n..(r + 1) * n]
         } else {
             let s = r % RING;
-            &rings[t - 1][s * n..(s + 1) * n]
+            &rings[t - 1][s * rs..s * rs + n]
         }
     }
     let interior = |r: usize| (1..n - 1).contains(&r);
@@ -250,15 +272,15 @@ fn sweep(src: &[f64], dst: &mut [f64], rings: &mut [Vec<f64>], n: usize, coef: f
             // Step t's ring (or, for the last step, the new grid) is written; step t − 1's
             // (or the grid) read.
             let (before, after) = rings.split_at_mut(t - 1);
-            let input = |r: usize| row(src, before, n, t - 1, r);
+            let input = |r: usize| row(src, before, n, rs, t - 1, r);
             let (o0, o1): (&mut [f64], &mut [f64]) = if t == depth {
                 let (x, y) = dst[r0 * n..(r1 + 1) * n].split_at_mut(n);
                 (x, y)
             } else {
                 let ring = &mut after[0];
                 let (s0, s1) = (r0 % RING, r1 % RING);
-                let (lo, hi) = ring.split_at_mut(s0.max(s1) * n);
-                let (x, y) = (&mut lo[s0.min(s1) * n..][..n], &mut hi[..n]);
+                let (lo, hi) = ring.split_at_mut(s0.max(s1) * rs);
+                let (x, y) = (&mut lo[s0.min(s1) * rs..][..n], &mut hi[..n]);
                 let (x, y) = if s0 < s1 { (x, y) } else { (y, x) };
                 for (o, r) in [(&mut *x, r0), (&mut *y, r1)] {
                     if !interior(r) {
@@ -308,12 +330,25 @@ pub fn run_depth(p: &Diffusion, rho: &mut Vec<f64>, steps: usize, depth: usize) 
         return;
     }
     let mut next = rho.clone();
-    let mut rings: Vec<Vec<f64>> = (1..depth.min(steps)).map(|_| vec![0.0; RING * n]).collect();
+    // The rings' rows start a whole number of cache lines apart, each with its cell 1 at
+    // the start of a line, where the vector loads and stores of `pair` begin: fewer of them
+    // straddle two lines.
+    let rs = n.div_ceil(LINE) * LINE;
+    let mut store: Vec<Vec<f64>> = (1..depth.min(steps))
+        .map(|_| vec![0.0; RING * rs + LINE])
+        .collect();
+    let mut rings: Vec<&mut [f64]> = store
+        .iter_mut()
+        .map(|v| {
+            let at = v[1..].as_ptr().align_offset(LINE * size_of::<f64>());
+            &mut v[at.min(LINE - 1)..][..RING * rs]
+        })
+        .collect();
     let mut left = steps;
     while left > 0 {
         let d = depth.min(left);
         rings.truncate(d - 1);
-        sweep(rho, &mut next, &mut rings, n, p.coef);
+        sweep(rho, &mut next, &mut rings, n, rs, p.coef);
         std::mem::swap(rho, &mut next);
         left -= d;
     }
