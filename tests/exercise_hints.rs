@@ -15,6 +15,9 @@ mod particles_hint1;
 #[path = "fixtures/diffusion_hint1.rs"]
 mod diffusion_hint1;
 
+#[path = "fixtures/sharing_hint1.rs"]
+mod sharing_hint1;
+
 /// Runs `cargo perflab check <lesson>` on the kernel registered in `lesson` and asserts a
 /// correct answer that is not fast enough.
 fn correct_but_not_fast_enough(lesson: &dyn Lesson) {
@@ -54,5 +57,14 @@ fn particles_first_hint_alone_fails_the_target() {
 fn diffusion_first_hint_alone_fails_the_target() {
     let lesson = &perflab::lessons::diffusion::LESSON;
     lesson.set_exercise(diffusion_hint1::run);
+    correct_but_not_fast_enough(lesson);
+}
+
+/// Sharing's first hint, an atomic in place of the lock, measured 1.4–2.3× against a 10×
+/// target: a count per thread (hint 2) is the idea that passes.
+#[test]
+fn sharing_first_hint_alone_fails_the_target() {
+    let lesson = &perflab::lessons::sharing::LESSON;
+    lesson.set_exercise(sharing_hint1::run);
     correct_but_not_fast_enough(lesson);
 }
