@@ -46,7 +46,7 @@ pub static LESSON: Spec<Diffusion> = Spec {
         file: "lessons/diffusion/exercise.rs",
         start: include_str!("exercise.start.rs"),
         target: 5.0,
-        params: &["dx=0.15"],
+        params: &["dx=0.5"],
         hints: &[
             "Start from the data layout. A Vec<Vec<f64>> costs a pointer chase for every row you touch and a bounds check for every index. The grid is already flat in `rho`: row i is rho[i * n..(i + 1) * n], and its neighbours up and down are the rows i − 1 and i + 1.",
             "Drop the laplacian grid. Read the old grid, write the new values into a second Vec of the same size, then `std::mem::swap(rho, &mut next)`: one pass over memory per step instead of three, and no temporary.",

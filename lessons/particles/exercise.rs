@@ -7,9 +7,10 @@
 //! running all of its steps before the next particle starts.
 //!
 //! TODO, one idea at a time, running `cargo perflab check particles` after each:
-//! 1. look at the loop order: what does each step of one particle wait for?
-//! 2. keep x, y and timestep·ang_speed in three flat arrays;
-//! 3. write the step as one loop over those slices, so the compiler can use SIMD.
+//! 1. keep x, y and timestep·ang_speed in three flat arrays (alone, this gains little);
+//! 2. look at the loop order: what does each step of one particle wait for? Put the steps
+//!    outer and write each step as one loop over those slices, so the compiler can use
+//!    SIMD.
 //!
 //! The rules: `state` holds `[x0, y0, x1, y1, …]` for `p.n` particles with angular speeds
 //! `p.w`; each step computes, for every particle and in this order, `r = √(x² + y²)`,
