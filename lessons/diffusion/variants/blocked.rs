@@ -18,8 +18,8 @@
 use super::Diffusion;
 
 /// Steps per sweep unless told otherwise: tuned on the 2-vCPU AMD EPYC (Zen 3, 32 KiB L1d,
-/// 512 KiB L2) the lesson was written on, where depths 1 to 3 ran within a few per cent of
-/// each other at the default size and deeper sweeps ran slower (the README says why).
+/// 512 KiB L2) the lesson was written on, where depth 1 ran slowest at the default size
+/// and depths 2 to 8 within the noise of each other (the README says why).
 pub const DEPTH: usize = 2;
 
 /// Lanes per chunk: four AVX2 vectors of doubles, unrolled.
