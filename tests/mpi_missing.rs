@@ -37,6 +37,7 @@ fn without_mpirun_the_lesson_is_a_note_not_a_failure() {
     let options = TourOptions {
         out: Some(out.path().join("tour")),
         timing: Timing::default(),
+        quick: false,
     };
     let mut printed = Vec::new();
     tour(&[&LESSON], &options, &RealClock::default(), &mut printed).unwrap();

@@ -23,6 +23,19 @@ fn every_lesson_has_its_binary_and_readme() {
             cargo.contains(&entry) || apart.contains(&own),
             "Cargo.toml lacks the [[bin]] of lesson {name}"
         );
+        // The benches' small case, which `tour --quick` runs too: there, and valid.
+        assert!(
+            lesson
+                .sizes()
+                .iter()
+                .any(|s| s.name == perflab::lesson::SMALL),
+            "lesson {name} has no size named {}",
+            perflab::lesson::SMALL
+        );
+        for run in lesson.topic_runs(&lesson.small()) {
+            let params = lesson.parse_params(&run).unwrap();
+            lesson.prepare(&params).unwrap();
+        }
         let main = std::fs::read_to_string(format!(
             "{}/lessons/{name}/main.rs",
             env!("CARGO_MANIFEST_DIR")

@@ -1,4 +1,4 @@
-//! The tour, run once (it is the longest thing the tests run): its Markdown and JSON
+//! The tour, run once and quick (`--quick`: each lesson at its small size): its Markdown and JSON
 //! reports, and its page in a real browser: headless Chromium (Debian's `chromium`, which
 //! `.ci/run` installs) loads `index.html`; the page itself counts the images that decoded
 //! and the script errors, and the test reads both from the rendered DOM, then saves a
@@ -56,7 +56,16 @@ fn tour_writes_reports_and_a_page_that_renders() {
     };
     let out = dir.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_perflab"))
-        .args(["tour", "--out", "out", "--samples", "1", "--budget", "0.02"])
+        .args([
+            "tour",
+            "--quick",
+            "--out",
+            "out",
+            "--samples",
+            "1",
+            "--budget",
+            "0.02",
+        ])
         .current_dir(&dir)
         .output()
         .unwrap();
@@ -64,6 +73,13 @@ fn tour_writes_reports_and_a_page_that_renders() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("wrote out/tour.md"), "{text}");
     reports_are_whole(&out);
+    // A quick tour says so, on the terminal, in tour.md and on the page, and runs each
+    // lesson at its small size (diffusion's: dx = 0.3, 66×66 interior cells).
+    let quick = perflab::commands::tour::QUICK_NOTE;
+    assert!(text.contains(quick), "{text}");
+    let md = std::fs::read_to_string(out.join("tour.md")).unwrap();
+    assert!(md.contains(quick), "{md}");
+    assert!(md.contains("66×66 interior cells"), "{md}");
 
     let page = out.join("index.html");
     let url = format!("file://{}", page.display());

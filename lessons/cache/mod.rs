@@ -40,7 +40,7 @@ pub static LESSON: Spec<Cache> = Spec {
             params: &["topic=matmul"],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             // No topic: the tutor's steps each name theirs, at this size.
             params: &["n=500"],
         },
@@ -344,12 +344,12 @@ impl Problem for Cache {
     fn describe(&self) -> String {
         let n = self.n;
         match self.which {
-            Which::Axis => format!("sums of a {n}×{n} array ({} MB)", 8 * n * n / 1_000_000),
+            Which::Axis => format!("sums of a {n}×{n} array ({})", decimal_bytes(8 * n * n)),
             Which::Transpose => format!("b·aᵀ with a, b {TALL}×{n}"),
             Which::Inplace => format!(
-                "halving {}×{WIDE} values ({} MB)",
+                "halving {}×{WIDE} values ({})",
                 self.start.nrows(),
-                8 * self.start.len() / 1_000_000
+                decimal_bytes(8 * self.start.len())
             ),
             Which::Matmul => format!("a {n}×{n} matrix product"),
             Which::Mountain => format!(
@@ -607,3 +607,11 @@ pub const STEPS: &[Step] = &[
         action: Action::Read,
     },
 ];
+
+/// Whole megabytes (the seeds' unit), or kilobytes below one megabyte: "800 MB", "8 kB".
+fn decimal_bytes(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1_000_000 => format!("{} MB", b / 1_000_000),
+        b => format!("{} kB", b.div_ceil(1000)),
+    }
+}

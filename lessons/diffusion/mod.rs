@@ -29,7 +29,7 @@ pub static LESSON: Spec<Diffusion> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["dx=0.3"],
         },
     ],

@@ -31,7 +31,7 @@ pub static LESSON: Spec<Fusion> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["n=100000"],
         },
     ],

@@ -32,7 +32,7 @@ pub static LESSON: Spec<Idioms> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["n=200"],
         },
     ],

@@ -28,7 +28,7 @@ pub static LESSON: Spec<Laplace> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["n=100"],
         },
     ],

@@ -32,7 +32,7 @@ pub static LESSON: Spec<MonteCarlo> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["samples=100000", "chunk=10000"],
         },
     ],

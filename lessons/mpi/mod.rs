@@ -36,7 +36,7 @@ pub static LESSON: Spec<Mpi> = Spec {
             params: &["topic=diffusion"],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["dx=0.2", "runtime=1"],
         },
         Size {

@@ -30,7 +30,7 @@ pub static LESSON: Spec<Particles> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["n=100"],
         },
     ],

@@ -29,7 +29,7 @@ pub static LESSON: Spec<Pools> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["n=100000"],
         },
     ],

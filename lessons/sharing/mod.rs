@@ -29,7 +29,7 @@ pub static LESSON: Spec<Sharing> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["increments=100000", "repeat=1"],
         },
     ],

@@ -40,7 +40,7 @@ pub static LESSON: Spec<Tasks> = Spec {
             params: &[],
         },
         Size {
-            name: "small",
+            name: crate::lesson::SMALL,
             params: &["n=256", "tile=32"],
         },
     ],

@@ -287,6 +287,12 @@ struct TutorArgs {
     /// Folder for the profile step's files, as `profile --out` [default: reports/<lesson>/<variant>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Timed runs of each variant in the steps that compare or sweep.
+    #[arg(long, default_value_t = 3, value_parser = whole::<u64>("samples"), allow_hyphen_values = true)]
+    samples: u64,
+    /// Seconds one run may take in those steps; slower variants run fewer steps.
+    #[arg(long, default_value_t = 0.3, value_parser = seconds("budget"), allow_hyphen_values = true)]
+    budget: f64,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -308,6 +314,10 @@ struct TourArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     timing: TimingArgs,
+    /// Every lesson at its small size, every profile from one run: a check that everything
+    /// runs (a few minutes less), not figures to quote.
+    #[arg(long)]
+    quick: bool,
 }
 
 /// `impl From<Args> for Options`, field by field: the fields of the same name and type,
@@ -332,8 +342,8 @@ options! {
         variant, functions, lines, memory, flamegraph, diff, out, sort, top, frequency, full_stacks, valgrind, steps,
         budget, params
     }
-    TourArgs => tour::TourOptions { out; timing }
-    TutorArgs => tutor::TutorOptions { step, no_pause, params, out }
+    TourArgs => tour::TourOptions { out, quick; timing }
+    TutorArgs => tutor::TutorOptions { step, no_pause, params, out, samples, budget }
     CheckArgs => check::CheckOptions { rounds, no_build }
     AsmArgs => inspect::AsmOptions { variant, summary, callees }
     CountsArgs => commands::counts::CountsOptions { variant, params, steps, format }

@@ -31,6 +31,9 @@ pub struct Options {
     pub frequency: i32,
     /// Keep the harness's frames below the variant in sampled flamegraphs.
     pub full_stacks: bool,
+    /// Repeat a run too short to sample until about [`MIN_SAMPLES`] samples are taken
+    /// (false: one run, whatever it gives, as a quick tour does).
+    pub repeat: bool,
     /// Steps each profiled run makes (the line profiler's run: `line_steps`).
     pub steps: usize,
     /// Steps of the line-profiled run, whose instrumentation slows tight loops most.
@@ -98,14 +101,16 @@ fn sampling_time(got: u64, spent: f64) -> f64 {
     (1.2 * MIN_SAMPLES as f64 / per_second).min(MOST_SECONDS)
 }
 
-/// Samples runs of `variant`: one, or, when that is too short for a profile worth reading,
-/// as many as about [`MIN_SAMPLES`] samples take (for up to [`MOST_SECONDS`]), in one
-/// sampling session. Returns the last run's kernel seconds, the samples and the runs made.
+/// Samples runs of `variant`: one, or, when that is too short for a profile worth reading
+/// and `repeat` allows, as many as about [`MIN_SAMPLES`] samples take (for up to
+/// [`MOST_SECONDS`]), in one sampling session. Returns the last run's kernel seconds, the
+/// samples and the runs made.
 fn sample_runs(
     prepared: &dyn Prepared,
     variant: usize,
     steps: usize,
     frequency: i32,
+    repeat: bool,
     clock: &RealClock,
 ) -> Result<(f64, sample::Samples, usize)> {
     let sampled = |at_least: f64| {
@@ -125,7 +130,7 @@ fn sample_runs(
         Ok::<_, Error>((outcome?.seconds, samples, reps, spent))
     };
     let (seconds, samples, reps, spent) = sampled(0.0)?;
-    if samples.total() >= MIN_SAMPLES {
+    if samples.total() >= MIN_SAMPLES || !repeat {
         return Ok((seconds, samples, reps));
     }
     let (seconds, samples, reps, _) = sampled(sampling_time(samples.total(), spent))?;
@@ -217,7 +222,7 @@ pub fn profile(
     }
     if o.flamegraph {
         let (seconds, samples, reps) =
-            sample_runs(prepared, variant, o.steps, o.frequency, &clock)?;
+            sample_runs(prepared, variant, o.steps, o.frequency, o.repeat, &clock)?;
         let folded = samples.folded(!o.full_stacks);
         let total = samples.total();
         let runs = match reps {
@@ -315,7 +320,8 @@ pub fn diff(
     // (samples, seconds per step) of each.
     let mut measured = Vec::new();
     for (v, steps) in [(a, steps[0]), (b, steps[1])] {
-        let (seconds, samples, reps) = sample_runs(prepared, v, steps, o.frequency, &clock)?;
+        let (seconds, samples, reps) =
+            sample_runs(prepared, v, steps, o.frequency, o.repeat, &clock)?;
         if samples.total() == 0 {
             return Err(Error::Profiler {
                 what: "draw the differential flamegraph",
@@ -498,6 +504,7 @@ pub fn command(
         top: args.top as usize,
         frequency: args.frequency,
         full_stacks: args.full_stacks,
+        repeat: true,
         steps,
         line_steps,
         out: output.dir().to_path_buf(),

@@ -17,14 +17,22 @@ use std::path::{Component, Path, PathBuf};
 /// Seconds each profiled run may take at most (a shorter `--budget` shortens it too).
 const PROFILE_BUDGET: f64 = 0.3;
 
-/// Where the tour writes and how long each variant runs.
+/// Where the tour writes, how long each variant runs, and at what size.
 #[derive(Debug, Clone)]
 pub struct TourOptions {
     /// Folder for the tables, profiles and page, replaced whole (`None`: reports/tour).
     pub out: Option<PathBuf>,
     /// How long and how often each variant runs.
     pub timing: Timing,
+    /// Each lesson at its small size ([`crate::lesson::SMALL`]), each profile from one run:
+    /// a check that everything runs, not figures to quote.
+    pub quick: bool,
 }
+
+/// What the page and tour.md say of a quick tour.
+pub const QUICK_NOTE: &str = "A quick tour (--quick): every lesson at its benches' small \
+     size, every profile from a single run. It checks that everything runs on this machine; \
+     its figures are not the lessons' and not worth quoting.";
 
 /// Tours `lessons`, as `cargo perflab tour` does.
 pub fn tour(
@@ -46,6 +54,10 @@ pub fn tour(
     // The page links the lessons' files from where it will be, not from the staging folder.
     let page_dir = std::path::absolute(&target).unwrap_or_else(|_| target.clone());
     let mut index = format!("# cargo perflab tour\n\nMachine: {machine}\n\n");
+    if args.quick {
+        writeln!(out, "{QUICK_NOTE}\n")?;
+        index.push_str(&format!("{QUICK_NOTE}\n\n"));
+    }
     let mut written = Vec::new();
     let mut sections = Vec::new();
     // A lesson that needs a tool this machine lacks is a note, not a failure.
@@ -76,10 +88,13 @@ pub fn tour(
         .filter(|l| l.missing().is_none())
         .collect();
     let lessons = lessons.as_slice();
-    // Each lesson, or each topic of a lesson with topics.
+    // Each lesson, or each topic of a lesson with topics (at the small size, if quick).
     let runs: Vec<(&'static dyn Lesson, Vec<String>)> = lessons
         .iter()
-        .flat_map(|l| l.topic_runs(&[]).into_iter().map(move |p| (*l, p)))
+        .flat_map(|l| {
+            let size = if args.quick { l.small() } else { Vec::new() };
+            l.topic_runs(&size).into_iter().map(move |p| (*l, p))
+        })
         .collect();
     let all: Vec<(&dyn Lesson, Vec<String>)> = runs.iter().map(|(l, p)| (*l, p.clone())).collect();
     crate::commands::compare::guard_all(&all, &[], &args.timing, true)?;
@@ -138,6 +153,7 @@ pub fn tour(
                 top: 20,
                 frequency: 1000,
                 full_stacks: false,
+                repeat: !args.quick,
                 steps,
                 line_steps,
                 out: dir.join(name),
@@ -274,7 +290,13 @@ pub fn tour(
     let path = stage.join("index.html");
     crate::files::write_atomic(
         &path,
-        crate::report::html::page(&sections, &machine, load.as_ref()).as_bytes(),
+        crate::report::html::page(
+            &sections,
+            &machine,
+            load.as_ref(),
+            args.quick.then_some(QUICK_NOTE),
+        )
+        .as_bytes(),
     )?;
     written.push(path);
     let path = stage.join("tour.md");

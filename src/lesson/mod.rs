@@ -26,6 +26,10 @@ pub struct VariantInfo {
     pub what: &'static str,
 }
 
+/// The name of the size every lesson registers for quick runs: the benches' small case and
+/// the problem `cargo perflab tour --quick` runs.
+pub const SMALL: &str = "small";
+
 /// A named parameter set that benches measure (e.g. "default" and "small").
 #[derive(Debug, Clone, Copy)]
 pub struct Size {
@@ -610,6 +614,15 @@ pub trait Lesson: Sync {
     fn kernel_address(&self, variant: usize) -> usize;
     /// Bench sizes.
     fn sizes(&self) -> &'static [Size];
+    /// The parameters of the size named [`SMALL`] (none where the lesson has no such size):
+    /// what a quick tour runs.
+    fn small(&self) -> Vec<String> {
+        self.sizes()
+            .iter()
+            .find(|s| s.name == SMALL)
+            .map(|s| s.params.iter().map(|p| p.to_string()).collect())
+            .unwrap_or_default()
+    }
     /// The tutor's steps.
     fn steps(&self) -> &'static [Step];
     /// The exercise, if any.

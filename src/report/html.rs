@@ -648,8 +648,14 @@ pub fn toc(sections: &[Section]) -> String {
     h.replacen("<ol></li>", "<ol>", 1)
 }
 
-/// The whole page around the sections: machine and load, contents, guide.
-pub fn page(sections: &[Section], machine: &Machine, load: Option<&Load>) -> String {
+/// The whole page around the sections: machine and load, a note on how the tour ran (if
+/// any), contents, guide.
+pub fn page(
+    sections: &[Section],
+    machine: &Machine,
+    load: Option<&Load>,
+    note: Option<&str>,
+) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
@@ -670,6 +676,9 @@ pub fn page(sections: &[Section], machine: &Machine, load: Option<&Load>) -> Str
          </style></head><body>\n<h1>cargo perflab tour</h1>\n",
     );
     h.push_str(&machine_html(machine, load));
+    if let Some(note) = note {
+        let _ = writeln!(h, "<p class=\"note how\">{}</p>", escape(note));
+    }
     h.push_str(&toc(sections));
     h.push_str(GUIDE);
     for s in sections {

@@ -14,7 +14,7 @@ use crate::timing::{Clock, sig4};
 use std::io::{BufRead, Write};
 
 /// Where a tutor walk starts, and how.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TutorOptions {
     /// First step to show (1-based); `None`: the first.
     pub step: Option<u64>,
@@ -24,6 +24,25 @@ pub struct TutorOptions {
     pub params: Vec<String>,
     /// Folder for the profile step's files (`None`: `profile`'s default).
     pub out: Option<std::path::PathBuf>,
+    /// Timed runs of each variant in the steps that compare or sweep.
+    pub samples: u64,
+    /// Seconds one run may take in those steps (slower variants run fewer steps).
+    pub budget: f64,
+}
+
+impl Default for TutorOptions {
+    /// From the first step, pausing, no overrides; 3 samples of at most 0.3 s: a step
+    /// measures in a few seconds.
+    fn default() -> Self {
+        TutorOptions {
+            step: None,
+            no_pause: false,
+            params: Vec::new(),
+            out: None,
+            samples: 3,
+            budget: 0.3,
+        }
+    }
 }
 
 /// Prints `text` wrapped at 88 columns, paragraph by paragraph.
@@ -417,8 +436,10 @@ pub fn tutor(
                 };
                 writeln!(
                     out,
-                    "$ cargo perflab compare {}{named} --samples 3 --budget 0.3{}",
+                    "$ cargo perflab compare {}{named} --samples {} --budget {}{}",
                     lesson.name(),
+                    args.samples,
+                    args.budget,
                     tail(&with(params))
                 )?;
                 let compare_args = CompareOptions {
@@ -426,8 +447,8 @@ pub fn tutor(
                     params: with(params),
                     format: Format::Text,
                     timing: Timing {
-                        samples: 3,
-                        budget: 0.3,
+                        samples: args.samples,
+                        budget: args.budget,
                         full: false,
                         long: false,
                     },
@@ -453,8 +474,8 @@ pub fn tutor(
                     params: without(with(params), param),
                     format: Format::Text,
                     timing: Timing {
-                        samples: 3,
-                        budget: 0.3,
+                        samples: args.samples,
+                        budget: args.budget,
                         full: false,
                         long: false,
                     },
@@ -462,9 +483,11 @@ pub fn tutor(
                 };
                 writeln!(
                     out,
-                    "$ cargo perflab sweep {} --variant {variant} --sweep {} --samples 3 --budget 0.3{}",
+                    "$ cargo perflab sweep {} --variant {variant} --sweep {} --samples {} --budget {}{}",
                     lesson.name(),
                     options.sweep.as_deref().unwrap_or_default(),
+                    args.samples,
+                    args.budget,
                     tail(&options.params)
                 )?;
                 crate::commands::sweep::sweep(lesson, &options, clock, out)?;
