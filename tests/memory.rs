@@ -238,14 +238,10 @@ fn all_cases() -> Vec<Case> {
         let t = format!("topic={topic}");
         all.extend(cases("idioms", variants, &sizes(&each, &["repeat=1", &t])));
     }
-    // tasks: D = L·(L·B) on 256², 512², 1024² (24 bytes a value besides the 16 of L
-    // and B: 2.6, 10, 42 MB in all); the product's time grows as n³, so no larger.
+    // tasks: D = L·(L·B) on 256² and 512² (24 bytes a value besides the 16 of L and B:
+    // 2.6 and 10 MB in all); the product's time grows as n³ (3.5 s a run at 1024²).
     let tasks = ["serial", "static", "waves", "graph"];
-    let t = [
-        &["n=256", "tile=32"][..],
-        &["n=512", "tile=64"],
-        &["n=1024", "tile=128"],
-    ];
+    let t = [&["n=256", "tile=32"][..], &["n=512", "tile=64"]];
     all.extend(cases("tasks", &tasks, &sizes(&t, &["repeat=1"])));
     // pools: 100 thousand to 2 million numbers (0.8 to 16 MB of flags); `dealer`'s lists
     // of pieces weigh most with pieces of one number.
@@ -262,14 +258,10 @@ fn all_cases() -> Vec<Case> {
     let pc = [&["n=1000000", "chunk=1"][..]];
     all.extend(cases("pools", &["dealer"], &sizes(&pc, &["repeat=1"])));
     // montecarlo: no variant keeps its samples; `chunked` and `processes` hold every
-    // chunk's stream, so chunk = 1 sets the size: 3 to 32 MB of streams (twice that in
-    // `processes`' job lists).
+    // chunk's stream, so chunk = 1 sets the size: 3 and 10 MB of streams (twice that in
+    // `processes`' job lists; a million samples took 4 to 7 s a run).
     let montecarlo = ["serial", "tasks", "messages", "chunked", "processes"];
-    let m = [
-        &["samples=100000"][..],
-        &["samples=300000"],
-        &["samples=1000000"],
-    ];
+    let m = [&["samples=100000"][..], &["samples=300000"]];
     all.extend(cases("montecarlo", &montecarlo, &sizes(&m, &["chunk=1"])));
     // sharing: one count; what grows is the workers, 2 to 64 threads (or processes,
     // whose own memory is theirs: here, a thread waiting for each), a few MB in all.
@@ -329,11 +321,11 @@ fn all_cases() -> Vec<Case> {
             &sizes(&each, &[t.as_str(), "repeat=1"]),
         ));
     }
-    // laplace: n = 400, 1500, 2200 are grids of 1.3, 18, 39 MB; one sweep each (`run` times
-    // the interpreted baseline beside them: 14 s at 3000², whose cases took 38 s). `slices`
-    // holds four grids at its error sum; `objects` (56 bytes a point) stops at 1500².
+    // laplace: n = 400 and 1500 are grids of 1.3 and 18 MB; one sweep each (`run` times
+    // the interpreted baseline beside them: 9 s a run at 2200²). `slices` holds four grids
+    // at its error sum; `objects` (56 bytes a point) stops at 1500² too.
     let laplace = ["inplace", "c", "slices", "jacobi", "rbserial", "redblack"];
-    let lp = [&["n=400"][..], &["n=1500"], &["n=2200"]];
+    let lp = [&["n=400"][..], &["n=1500"]];
     all.extend(cases("laplace", &laplace, &sizes(&lp, &["iterations=1"])));
     let lo = [&["n=300"][..], &["n=1000"], &["n=1500"]];
     all.extend(cases(
@@ -356,8 +348,8 @@ fn compares() -> Vec<Case> {
         ("idioms", &["n=10000000", "repeat=1", "topic=squares"]),
         ("idioms", &["n=5000000", "repeat=1", "topic=powers"]),
         ("idioms", &["keys=1000000", "repeat=1", "topic=counting"]),
-        ("tasks", &["n=1024", "tile=64", "repeat=1"]),
-        ("montecarlo", &["samples=300000", "chunk=1"]),
+        ("tasks", &["n=512", "tile=64", "repeat=1"]),
+        ("montecarlo", &["samples=100000", "chunk=1"]),
         ("sharing", &["threads=64", "increments=1000", "repeat=1"]),
         ("laplace", &["n=2000", "iterations=1", "topic=jacobi"]),
     ];
