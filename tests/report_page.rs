@@ -80,6 +80,11 @@ fn tour_writes_reports_and_a_page_that_renders() {
     let md = std::fs::read_to_string(out.join("tour.md")).unwrap();
     assert!(md.contains(quick), "{md}");
     assert!(md.contains("66×66 interior cells"), "{md}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains(&format!("<p class=\"note how\">{quick}</p>")),
+        "the page does not say it is a quick tour"
+    );
 
     let page = out.join("index.html");
     let url = format!("file://{}", page.display());

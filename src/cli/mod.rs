@@ -314,8 +314,8 @@ struct TourArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     timing: TimingArgs,
-    /// Every lesson at its small size, every profile from one run: a check that everything
-    /// runs (a few minutes less), not figures to quote.
+    /// Every lesson at its small size, every profile from one run, every sweep at its two
+    /// ends: a check that everything runs (a few minutes less), not figures to quote.
     #[arg(long)]
     quick: bool,
 }

@@ -24,15 +24,16 @@ pub struct TourOptions {
     pub out: Option<PathBuf>,
     /// How long and how often each variant runs.
     pub timing: Timing,
-    /// Each lesson at its small size ([`crate::lesson::SMALL`]), each profile from one run:
-    /// a check that everything runs, not figures to quote.
+    /// Each lesson at its small size ([`crate::lesson::SMALL`]), each profile from one run,
+    /// each sweep at its two ends: a check that everything runs, not figures to quote.
     pub quick: bool,
 }
 
 /// What the page and tour.md say of a quick tour.
 pub const QUICK_NOTE: &str = "A quick tour (--quick): every lesson at its benches' small \
-     size, every profile from a single run. It checks that everything runs on this machine; \
-     its figures are not the lessons' and not worth quoting.";
+     size, every profile from a single run, every sweep at the two ends of its range. It \
+     checks that everything runs on this machine; its figures are not the lessons' and not \
+     worth quoting.";
 
 /// Tours `lessons`, as `cargo perflab tour` does.
 pub fn tour(
@@ -216,7 +217,11 @@ pub fn tour(
             else {
                 continue;
             };
-            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            // A quick tour sweeps the two ends of the range only.
+            let values: Vec<String> = match values {
+                [first, .., last] if args.quick => vec![first.to_string(), last.to_string()],
+                all => all.iter().map(|v| v.to_string()).collect(),
+            };
             let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
             let mut sweeps = Vec::with_capacity(variants.len());
             let mut mds = String::new();
