@@ -62,7 +62,8 @@ pub fn require() -> Result<()> {
 }
 
 /// Builds the lesson's binary for valgrind (portable CPU target, its own target folder)
-/// and returns its path; cargo's messages go to the terminal.
+/// and returns its path; cargo's messages go to the terminal. `.ci/run` starts the same
+/// build early, in the background: keep the two commands alike.
 pub fn build_portable(lesson: &str) -> Result<PathBuf> {
     let root = crate::files::root();
     let target = root.join("target").join("portable");
