@@ -249,12 +249,18 @@ fn walk(lessons: &[&'static dyn Lesson], dir: &Path, state: &Path) {
                 "step {k} missing:\n{out}"
             );
         }
-        // Every `$` line is a command, and every placeholder was filled.
+        // Every `$` line is a command, showing the timing it ran with, and every
+        // placeholder was filled.
         for line in out.lines().filter(|l| l.starts_with("$ ")) {
             assert!(
                 line.starts_with("$ cargo perflab "),
                 "not a command: {line}"
             );
+            if line.starts_with("$ cargo perflab compare ")
+                || line.starts_with("$ cargo perflab sweep ")
+            {
+                assert!(line.contains(" --samples 1 --budget 0.02"), "{line}");
+            }
         }
         for step in lesson.steps() {
             for name in perflab::student::tutor::placeholders(step.text) {
