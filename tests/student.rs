@@ -140,7 +140,12 @@ fn the_shipped_exercise_is_correct_but_fails_the_speed_target() {
         "{err}"
     );
     assert!(out.contains("✓ correct"), "{out}");
-    assert!(out.contains("✗ not fast enough yet"), "{out}");
+    // Not passed: clearly too slow, or, where the tests beside this one keep the cores busy,
+    // too noisy to say (never a pass).
+    assert!(
+        out.contains("✗ not fast enough yet") || out.contains("? inconclusive — machine too noisy"),
+        "{out}"
+    );
     let progress = perflab::student::state::load(&state).state;
     assert_eq!(progress.lessons["diffusion"].checks, 1);
     assert!(!progress.lessons["diffusion"].passed);
@@ -300,16 +305,8 @@ fn walk(lessons: &[&'static dyn Lesson], dir: &Path, state: &Path) {
 fn tutor_runs_every_step_of_every_lesson() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    // The MPI lesson's ranks start a process each run: its walk takes as long as all the
-    // others together, so it walks beside them, with a progress file of its own.
-    let (mpi, rest): (Vec<_>, Vec<_>) = perflab::lessons::all()
-        .iter()
-        .partition(|l| l.name() == "mpi");
-    let mpi_state = dir.path().join("mpi-state.json");
-    std::thread::scope(|s| {
-        s.spawn(|| walk(&mpi, dir.path(), &mpi_state));
-        walk(&rest, dir.path(), &state);
-    });
+    // One walk at a time: the tests beside this one time the exercise, and need cores.
+    walk(perflab::lessons::all(), dir.path(), &state);
     // The diffusion tutor shows real results: a run, a comparison, the profiler's tables.
     let o = perflab(
         &["tutor", "diffusion", "--step", "4", "--param", "dx=0.5"],
