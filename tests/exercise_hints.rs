@@ -39,7 +39,12 @@ fn correct_but_not_fast_enough(lesson: &dyn Lesson) {
         "{err}"
     );
     assert!(out.contains("✓ correct"), "{out}");
-    assert!(out.contains("✗ not fast enough yet"), "{out}");
+    // Not passed: clearly too slow, or, where the tests beside this one (or a build) keep
+    // the cores busy, too noisy to say; never a pass.
+    assert!(
+        out.contains("✗ not fast enough yet") || out.contains("? inconclusive — machine too noisy"),
+        "{out}"
+    );
 }
 
 /// Particles' first hint, flat arrays with the loops as they were, measured 28–66× against
